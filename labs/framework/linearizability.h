@@ -1,0 +1,543 @@
+// Linearizability checker for recorded client histories, in the style of
+// Porcupine (https://github.com/anishathalye/porcupine).
+//
+// What it does
+// ------------
+// Given a sequential specification (a Model) and a history of operations that
+// clients issued concurrently against a system under test, CheckOperations
+// decides whether the history is linearizable: whether there is one total
+// order of all operations that
+//   (a) respects real time: if a.ret < b.call then a comes before b, and
+//   (b) is legal for the model when the operations are applied one by one
+//       in that order, starting from model.init().
+//
+// The search is the Wing & Gong / Lowe "just-in-time linearization" algorithm
+// with memoization of (set of linearized operations, model state), as in
+// Porcupine, and P-compositionality: if the model provides `partition`, each
+// sub-history (e.g. each key of a key-value store) is checked independently.
+//
+// Contract
+// --------
+// * Time. `call` and `ret` are virtual-time microseconds. Operations whose
+//   intervals merely touch (a.ret == b.call) are treated as concurrent, like
+//   Porcupine does. That can only make the check more permissive, never report
+//   a false violation; issue the next call at least 1 us later if the order
+//   matters for a test.
+// * Unknown outcomes. An operation whose result the client never learned
+//   (e.g. a Put that timed out, or one still in flight when the test ended)
+//   must be recorded with ret = kNeverReturned. It is then concurrent with
+//   everything that started after its call, so it may linearize anywhere
+//   after its call -- including after every other operation, which is
+//   indistinguishable from "it never took effect". The model's step function
+//   must accept any output for such an operation (KvOutput::unknown does this
+//   for the KV model).
+// * Models. State must be copyable, comparable with ==, and hashable with
+//   absl::Hash (give your own types an AbslHashValue friend; integers,
+//   strings, pairs, tuples, vectors and std::map work out of the box). States
+//   are interned, so step functions only see states they returned earlier.
+//   `step` must be a pure function. `partition` must be deterministic: the
+//   HTML writer calls it again and relies on getting the same sub-histories
+//   in the same order.
+// * Budget. CheckOptions::max_steps bounds the total number of search steps
+//   over all partitions (no wall clock: results are reproducible). If it runs
+//   out, the verdict is kUnknown. Callers must treat kUnknown as a failure --
+//   it means "not proven linearizable", never "pass".
+// * Determinism. The same model, history and options always produce the same
+//   CheckResult (including the message) and the same HTML page.
+//
+// Typical use in a test of a key-value store:
+//
+//   KvHistory history;
+//   int64_t op = history.BeginPut(/*client_id=*/1, "k", "v", sim.Now());
+//   ... later: history.EndPut(op, sim.Now());   // or EndUnknown(op)
+//   CheckResult result = CheckOperations(KvModel(), history.ops());
+//   if (!result.ok()) {
+//     WriteKvLinearizabilityHtml(::testing::TempDir() + "/lin.html", history.ops(), result)
+//         .IgnoreError();
+//   }
+//   EXPECT_EQ(result.verdict, CheckResult::kOk) << result.message;
+
+#ifndef LABS_FRAMEWORK_LINEARIZABILITY_H_
+#define LABS_FRAMEWORK_LINEARIZABILITY_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/node_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/hash/hash.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace auroralab {
+
+// `ret` of an operation whose outcome is unknown (see the file comment).
+inline constexpr int64_t kNeverReturned = std::numeric_limits<int64_t>::max();
+
+// One operation of a history: issued by `client_id` at virtual time `call`,
+// observed `output` at virtual time `ret` (or ret == kNeverReturned).
+template <typename Input, typename Output>
+struct Operation {
+  int client_id = 0;
+  Input input;
+  int64_t call = 0;
+  Output output;
+  int64_t ret = 0;
+};
+
+// Sequential specification of the object under test. `init` and `step` are
+// required; everything else is optional.
+template <typename State, typename Input, typename Output>
+struct Model {
+  using Op = Operation<Input, Output>;
+
+  // The initial state.
+  std::function<State()> init;
+  // Applies one operation: returns {is the output legal in this state, next state}.
+  std::function<std::pair<bool, State>(const State&, const Input&, const Output&)> step;
+  // Splits a history into independent sub-histories (e.g. by key). Empty means
+  // "check the whole history at once".
+  std::function<std::vector<std::vector<Op>>(const std::vector<Op>&)> partition;
+  // Human-readable name of one sub-history, e.g. `key "x"`; used in messages
+  // and the HTML page. Empty => "partition <i>".
+  std::function<std::string(const std::vector<Op>&)> describe_partition;
+  // Human-readable text for one operation and for a state.
+  std::function<std::string(const Input&, const Output&)> describe_operation;
+  std::function<std::string(const State&)> describe_state;
+};
+
+struct CheckOptions {
+  // Total search steps over all partitions. One step is one attempt to
+  // linearize or un-linearize an operation. The memo cache holds roughly one
+  // bitset of (operations / 8) bytes per successful step, so this also bounds
+  // memory use.
+  int64_t max_steps = 2'000'000;
+  // At most this many distinct partial linearizations are kept per failing
+  // partition (longest first) for messages and the HTML page.
+  int max_partial_linearizations = 32;
+};
+
+struct CheckResult {
+  enum Verdict { kOk, kIllegal, kUnknown };
+
+  // Outcome for one sub-history, in the order returned by Model::partition.
+  struct Partition {
+    std::string name;
+    Verdict verdict = kUnknown;
+    int num_operations = 0;
+    int64_t steps = 0;
+    // Sequences of operation indices (into this partition's operations, in
+    // linearization order). kOk: exactly one, a complete linearization.
+    // Otherwise: the distinct longest partial linearizations found -- for
+    // every operation the longest prefix that included it -- longest first.
+    // Empty if no operation could be linearized at all.
+    std::vector<std::vector<int>> linearizations;
+    // For each operation: index into `linearizations` of the longest one
+    // that contains it, or -1 if none does.
+    std::vector<int> longest_for_op;
+  };
+
+  Verdict verdict = kUnknown;
+  // Human-readable explanation; for kIllegal it shows the longest partial
+  // linearization of the first failing partition and what could not follow it.
+  std::string message;
+  int64_t steps = 0;
+  std::vector<Partition> partitions;
+
+  bool ok() const { return verdict == kOk; }
+};
+
+// "OK", "NOT LINEARIZABLE" or "UNKNOWN".
+const char* VerdictName(CheckResult::Verdict verdict);
+
+// Formats a virtual time for messages: "123us", or "never" for kNeverReturned.
+std::string FormatVirtualTime(int64_t t);
+
+// ---------------------------------------------------------------------------
+// Implementation details shared by the templates below and the .cc file.
+namespace linearizability_internal {
+
+// The part of an operation the search needs besides the model.
+struct SearchOp {
+  int64_t call = 0;
+  int64_t ret = 0;
+};
+
+struct SearchOutcome {
+  CheckResult::Verdict verdict = CheckResult::kUnknown;
+  int64_t steps = 0;
+  std::vector<std::vector<int>> linearizations;
+  std::vector<int> longest_for_op;
+};
+
+// step(state_id, op_index) -> {legal, next_state_id}. States are interned ids.
+using StepFn = absl::FunctionRef<std::pair<bool, int>(int, int)>;
+
+// Runs the memoized backtracking search on one partition.
+SearchOutcome SearchPartition(const std::vector<SearchOp>& ops, int initial_state, StepFn step,
+                              int64_t max_steps, int max_linearizations);
+
+// Operations that could be linearized right after `prefix`: those not in it
+// whose call precedes the earliest return among the operations not in it.
+// Sorted by (call, index).
+std::vector<int> NextCandidates(const std::vector<SearchOp>& ops, const std::vector<int>& prefix);
+
+// Returns "" if every op has call <= ret, else a description of the first bad one.
+std::string ValidateIntervals(const std::vector<SearchOp>& ops);
+
+// One failing partition, already rendered to text, for the message.
+struct FailureText {
+  std::string name;
+  int num_operations = 0;
+  // Steps of the longest partial linearization: "client 1: Put(...) [..] -> state".
+  std::vector<std::string> steps;
+  // The operations that could not follow it, with the reason.
+  std::vector<std::string> stuck;
+  std::string state_after;  // state at the end of the partial linearization
+};
+
+// Fills result.verdict and result.message from result.partitions.
+void Summarize(const CheckOptions& options, const std::vector<FailureText>& failures,
+               const std::string& invalid, CheckResult& result);
+
+// Interns states so the search core can work on small integer ids.
+template <typename State>
+class StateTable {
+ public:
+  int Intern(State state) {
+    auto [it, inserted] = ids_.try_emplace(std::move(state), static_cast<int>(states_.size()));
+    if (inserted) states_.push_back(&it->first);
+    return it->second;
+  }
+  const State& Get(int id) const { return *states_[id]; }
+
+ private:
+  // Lookup only, never iterated; node map so `states_` pointers stay valid.
+  absl::node_hash_map<State, int> ids_;
+  std::vector<const State*> states_;
+};
+
+template <typename State, typename Input, typename Output>
+std::vector<std::vector<Operation<Input, Output>>> Partition(
+    const Model<State, Input, Output>& model, const std::vector<Operation<Input, Output>>& history) {
+  if (model.partition) return model.partition(history);
+  return {history};
+}
+
+template <typename Input, typename Output>
+std::vector<SearchOp> ToSearchOps(const std::vector<Operation<Input, Output>>& ops) {
+  std::vector<SearchOp> out;
+  out.reserve(ops.size());
+  for (const auto& op : ops) out.push_back({op.call, op.ret});
+  return out;
+}
+
+template <typename State, typename Input, typename Output>
+std::string PartitionName(const Model<State, Input, Output>& model,
+                          const std::vector<Operation<Input, Output>>& ops, size_t index) {
+  if (model.describe_partition) return model.describe_partition(ops);
+  return absl::StrCat("partition ", index);
+}
+
+template <typename State, typename Input, typename Output>
+std::string DescribeOp(const Model<State, Input, Output>& model,
+                       const std::vector<Operation<Input, Output>>& ops, int index) {
+  const auto& op = ops[index];
+  return model.describe_operation ? model.describe_operation(op.input, op.output)
+                                  : absl::StrCat("operation #", index);
+}
+
+template <typename State, typename Input, typename Output>
+std::string DescribeState(const Model<State, Input, Output>& model, const State& state) {
+  return model.describe_state ? model.describe_state(state) : std::string("?");
+}
+
+// "client 1: Put("k", "v") [10us..20us]"
+template <typename State, typename Input, typename Output>
+std::string DescribeOpWithTimes(const Model<State, Input, Output>& model,
+                                const std::vector<Operation<Input, Output>>& ops, int index) {
+  const auto& op = ops[index];
+  return absl::StrCat("client ", op.client_id, ": ", DescribeOp(model, ops, index), " [",
+                      FormatVirtualTime(op.call), "..", FormatVirtualTime(op.ret), "]");
+}
+
+// Replays `sequence` from the initial state. Returns the states after each
+// step (size == sequence.size()), or fewer if some step is illegal (which
+// only happens if the sequence does not come from this model and history).
+template <typename State, typename Input, typename Output>
+std::vector<State> Replay(const Model<State, Input, Output>& model,
+                          const std::vector<Operation<Input, Output>>& ops,
+                          const std::vector<int>& sequence) {
+  std::vector<State> states;
+  states.reserve(sequence.size());
+  State state = model.init();
+  for (int index : sequence) {
+    auto [legal, next] = model.step(state, ops[index].input, ops[index].output);
+    if (!legal) break;
+    state = std::move(next);
+    states.push_back(state);
+  }
+  return states;
+}
+
+// Renders the longest partial linearization of a failing partition as text.
+template <typename State, typename Input, typename Output>
+FailureText DescribeFailure(const Model<State, Input, Output>& model,
+                            const std::vector<Operation<Input, Output>>& ops,
+                            const CheckResult::Partition& partition) {
+  FailureText text;
+  text.name = partition.name;
+  text.num_operations = partition.num_operations;
+  const std::vector<int> longest =
+      partition.linearizations.empty() ? std::vector<int>() : partition.linearizations[0];
+  const std::vector<State> states = Replay(model, ops, longest);
+  for (size_t i = 0; i < states.size(); ++i) {
+    text.steps.push_back(absl::StrCat(DescribeOpWithTimes(model, ops, longest[i]), " -> state ",
+                                      DescribeState(model, states[i])));
+  }
+  const State state = states.empty() ? model.init() : states.back();
+  text.state_after = DescribeState(model, state);
+  if (partition.verdict != CheckResult::kIllegal) return text;
+  for (int index : NextCandidates(ToSearchOps(ops), longest)) {
+    const bool legal = model.step(state, ops[index].input, ops[index].output).first;
+    text.stuck.push_back(absl::StrCat(
+        DescribeOpWithTimes(model, ops, index), ": ",
+        legal ? "legal here, but no order of the remaining operations works after it"
+              : "illegal in this state"));
+  }
+  return text;
+}
+
+}  // namespace linearizability_internal
+
+// Checks `history` against `model`. See the file comment for the contract.
+template <typename State, typename Input, typename Output>
+CheckResult CheckOperations(const Model<State, Input, Output>& model,
+                            const std::vector<Operation<Input, Output>>& history,
+                            const CheckOptions& options = CheckOptions()) {
+  namespace internal = linearizability_internal;
+  CheckResult result;
+  std::vector<internal::FailureText> failures;
+  std::string invalid;
+  const auto partitions = internal::Partition(model, history);
+  for (size_t p = 0; p < partitions.size(); ++p) {
+    const auto& ops = partitions[p];
+    CheckResult::Partition& out = result.partitions.emplace_back();
+    out.name = internal::PartitionName(model, ops, p);
+    out.num_operations = static_cast<int>(ops.size());
+    const std::vector<internal::SearchOp> search_ops = internal::ToSearchOps(ops);
+    if (std::string bad = internal::ValidateIntervals(search_ops); !bad.empty()) {
+      // A malformed history cannot be judged; report it instead of guessing.
+      if (invalid.empty()) invalid = absl::StrCat(out.name, ": ", bad);
+      out.longest_for_op.assign(ops.size(), -1);
+      continue;
+    }
+    internal::StateTable<State> states;
+    const int initial = states.Intern(model.init());
+    auto step = [&](int state, int index) -> std::pair<bool, int> {
+      auto [legal, next] = model.step(states.Get(state), ops[index].input, ops[index].output);
+      if (!legal) return {false, -1};
+      return {true, states.Intern(std::move(next))};
+    };
+    internal::SearchOutcome outcome =
+        internal::SearchPartition(search_ops, initial, step, options.max_steps - result.steps,
+                                  options.max_partial_linearizations);
+    result.steps += outcome.steps;
+    out.verdict = outcome.verdict;
+    out.steps = outcome.steps;
+    out.linearizations = std::move(outcome.linearizations);
+    out.longest_for_op = std::move(outcome.longest_for_op);
+    if (out.verdict == CheckResult::kIllegal) {
+      failures.push_back(internal::DescribeFailure(model, ops, out));
+    }
+  }
+  internal::Summarize(options, failures, invalid, result);
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+// HTML visualization.
+
+namespace linearizability_internal {
+
+struct RenderOp {
+  int client_id = 0;
+  int64_t call = 0;
+  int64_t ret = 0;
+  std::string text;
+};
+
+struct RenderStuck {
+  int op = 0;
+  bool legal_step = false;  // false: illegal in the state; true: dead end later
+};
+
+struct RenderLinearization {
+  std::vector<int> ops;
+  std::vector<std::string> states_after;  // parallel to `ops`
+  std::vector<RenderStuck> stuck;         // kIllegal partitions only
+};
+
+struct RenderPartition {
+  std::string name;
+  CheckResult::Verdict verdict = CheckResult::kUnknown;
+  int64_t steps = 0;
+  std::vector<RenderOp> ops;
+  std::string initial_state;
+  std::vector<RenderLinearization> linearizations;
+  std::vector<int> longest_for_op;
+};
+
+absl::Status WriteHtmlFile(const std::string& path, const CheckResult& result,
+                           const std::vector<RenderPartition>& partitions);
+
+}  // namespace linearizability_internal
+
+// Writes a self-contained HTML page (no external resources) visualizing
+// `history` and `result`, which must come from CheckOperations(model, history).
+// Per partition it draws one row per client with each operation as a box
+// from call to return on a (compressed) time axis; for failing partitions it
+// marks the longest partial linearization (numbered, with the model state
+// after each step) and the operations that could not be linearized next.
+template <typename State, typename Input, typename Output>
+absl::Status WriteLinearizabilityHtml(const std::string& path,
+                                      const Model<State, Input, Output>& model,
+                                      const std::vector<Operation<Input, Output>>& history,
+                                      const CheckResult& result) {
+  namespace internal = linearizability_internal;
+  const auto partitions = internal::Partition(model, history);
+  if (partitions.size() != result.partitions.size()) {
+    return absl::InvalidArgumentError("CheckResult does not belong to this model and history");
+  }
+  std::vector<internal::RenderPartition> render(partitions.size());
+  for (size_t p = 0; p < partitions.size(); ++p) {
+    const auto& ops = partitions[p];
+    const CheckResult::Partition& checked = result.partitions[p];
+    if (static_cast<int>(ops.size()) != checked.num_operations) {
+      return absl::InvalidArgumentError("CheckResult does not belong to this model and history");
+    }
+    internal::RenderPartition& out = render[p];
+    out.name = checked.name;
+    out.verdict = checked.verdict;
+    out.steps = checked.steps;
+    out.longest_for_op = checked.longest_for_op;
+    out.initial_state = internal::DescribeState(model, model.init());
+    for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
+      out.ops.push_back(
+          {ops[i].client_id, ops[i].call, ops[i].ret, internal::DescribeOp(model, ops, i)});
+    }
+    const std::vector<internal::SearchOp> search_ops = internal::ToSearchOps(ops);
+    for (const std::vector<int>& sequence : checked.linearizations) {
+      internal::RenderLinearization& lin = out.linearizations.emplace_back();
+      lin.ops = sequence;
+      const std::vector<State> states = internal::Replay(model, ops, sequence);
+      if (states.size() != sequence.size()) {
+        return absl::InvalidArgumentError("CheckResult does not belong to this model and history");
+      }
+      for (const State& state : states) {
+        lin.states_after.push_back(internal::DescribeState(model, state));
+      }
+      if (checked.verdict != CheckResult::kIllegal) continue;
+      const State state = states.empty() ? model.init() : states.back();
+      for (int index : internal::NextCandidates(search_ops, sequence)) {
+        lin.stuck.push_back(
+            {index, model.step(state, ops[index].input, ops[index].output).first});
+      }
+    }
+  }
+  return internal::WriteHtmlFile(path, result, render);
+}
+
+// ---------------------------------------------------------------------------
+// Ready-made key-value model (Get/Put on string keys), partitioned by key.
+
+struct KvInput {
+  enum Kind { kGet, kPut };
+  Kind kind = kGet;
+  std::string key;
+  std::string value;  // kPut only
+};
+
+struct KvOutput {
+  bool found = false;   // kGet: whether the key had a value
+  std::string value;    // kGet: the value read, if found
+  // The client never learned the outcome (timeout, crash, still in flight).
+  // Record such operations with ret = kNeverReturned. The model accepts any
+  // result for them: an unknown Get reads nothing, an unknown Put takes effect
+  // wherever it is linearized (linearizing it last == "never took effect").
+  bool unknown = false;
+};
+
+// The value of one key (the model runs per key after partitioning).
+struct KvState {
+  bool found = false;
+  std::string value;
+
+  friend bool operator==(const KvState& a, const KvState& b) {
+    return a.found == b.found && a.value == b.value;
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const KvState& s) {
+    return H::combine(std::move(h), s.found, s.value);
+  }
+};
+
+using KvOperation = Operation<KvInput, KvOutput>;
+using KvModelType = Model<KvState, KvInput, KvOutput>;
+
+// Register semantics per key: Get returns the last Put's value, or not found
+// if there was none. Partitions by key (sorted by key), names partitions
+// `key "<key>"`.
+KvModelType KvModel();
+
+// Shorthand for CheckOperations(KvModel(), history, options).
+CheckResult CheckKvOperations(const std::vector<KvOperation>& history,
+                              const CheckOptions& options = CheckOptions());
+
+// Shorthand for WriteLinearizabilityHtml(path, KvModel(), history, result).
+absl::Status WriteKvLinearizabilityHtml(const std::string& path,
+                                        const std::vector<KvOperation>& history,
+                                        const CheckResult& result);
+
+// Records a KV history as a test drives the system. Begin* returns a handle
+// that the matching End* call takes. Typical outcomes:
+//   * reply received     -> EndGet / EndPut
+//   * Put failed or timed out (it may still have been applied) -> EndUnknown
+//   * Get failed or timed out (reads change nothing) -> Discard
+// Operations never ended are treated as unknown-outcome by ops().
+class KvHistory {
+ public:
+  int64_t BeginGet(int client_id, std::string key, int64_t now);
+  int64_t BeginPut(int client_id, std::string key, std::string value, int64_t now);
+  void EndGet(int64_t index, bool found, std::string value, int64_t now);
+  void EndPut(int64_t index, int64_t now);
+  // The outcome is unknown: recorded with ret = kNeverReturned.
+  void EndUnknown(int64_t index);
+  // Drops the operation from the history.
+  void Discard(int64_t index);
+
+  // The recorded history in Begin order, without discarded operations;
+  // pending operations are reported as unknown-outcome.
+  std::vector<KvOperation> ops() const;
+  // Number of Begin* calls so far (including discarded operations).
+  int64_t size() const { return static_cast<int64_t>(records_.size()); }
+
+ private:
+  enum class Status { kPending, kDone, kUnknown, kDiscarded };
+  struct Record {
+    KvOperation op;
+    Status status = Status::kPending;
+  };
+  Record& Pending(int64_t index, const char* caller);
+
+  std::vector<Record> records_;
+};
+
+}  // namespace auroralab
+
+#endif  // LABS_FRAMEWORK_LINEARIZABILITY_H_

@@ -1,0 +1,255 @@
+#include "labs/framework/network.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace auroralab {
+
+NetworkConfig NetworkConfig::Reliable() { return NetworkConfig(); }
+
+NetworkConfig NetworkConfig::Unreliable() {
+  NetworkConfig c;
+  c.base_latency = Micros(200);
+  c.jitter = Millis(26);
+  c.drop_request_probability = 0.1;
+  c.drop_reply_probability = 0.1;
+  c.duplicate_probability = 0.02;
+  c.reorder_probability = 0.05;
+  c.reorder_min = Millis(200);
+  c.reorder_max = Millis(2200);
+  return c;
+}
+
+Network::Network(Simulator& sim, NetworkConfig config)
+    : sim_(sim), config_(config), rng_(sim.rng().Fork()) {}
+
+void Network::AddNode(NodeId id, int az) {
+  if (id >= static_cast<NodeId>(az_of_.size())) {
+    az_of_.resize(id + 1, 0);
+    nodes_.resize(id + 1);
+    stats_.sent_by_node.resize(id + 1);
+    stats_.received_by_node.resize(id + 1);
+  }
+  az_of_[id] = az;
+}
+
+void Network::set_config(const NetworkConfig& config) {
+  config_ = config;
+  LogChange("config changed");
+}
+
+void Network::LogChange(std::string_view what) {
+  sim_.trace().Record(sim_.Now(), TraceKind::kNetwork, -1, -1, what);
+}
+
+void Network::Partition(const std::vector<std::vector<NodeId>>& groups) {
+  std::vector<int> group_of(az_of_.size(), -1);
+  std::string description = "partition";
+  for (size_t g = 0; g < groups.size(); ++g) {
+    absl::StrAppend(&description, g == 0 ? " " : " | ");
+    for (NodeId n : groups[g]) {
+      group_of.at(n) = static_cast<int>(g);
+      absl::StrAppend(&description, n, " ");
+    }
+  }
+  blocked_.clear();
+  for (NodeId a = 0; a < num_nodes(); ++a) {
+    for (NodeId b = 0; b < num_nodes(); ++b) {
+      if (a != b && (group_of[a] < 0 || group_of[a] != group_of[b])) blocked_.insert({a, b});
+    }
+  }
+  LogChange(description);
+}
+
+void Network::Isolate(NodeId node) {
+  for (NodeId other = 0; other < num_nodes(); ++other) {
+    if (other == node) continue;
+    blocked_.insert({node, other});
+    blocked_.insert({other, node});
+  }
+  LogChange(absl::StrCat("isolate node ", node));
+}
+
+void Network::IsolateAz(int az) {
+  for (NodeId a = 0; a < num_nodes(); ++a) {
+    for (NodeId b = 0; b < num_nodes(); ++b) {
+      if ((az_of_[a] == az) != (az_of_[b] == az)) blocked_.insert({a, b});
+    }
+  }
+  LogChange(absl::StrCat("isolate AZ ", az));
+}
+
+void Network::BlockLink(NodeId from, NodeId to) {
+  blocked_.insert({from, to});
+  LogChange(absl::StrCat("block link ", from, "->", to));
+}
+
+void Network::UnblockLink(NodeId from, NodeId to) {
+  blocked_.erase({from, to});
+  LogChange(absl::StrCat("unblock link ", from, "->", to));
+}
+
+void Network::Heal() {
+  blocked_.clear();
+  LogChange("heal");
+}
+
+bool Network::CanReach(NodeId from, NodeId to) const {
+  return blocked_.empty() || blocked_.count({from, to}) == 0;
+}
+
+void Network::SetSlow(NodeId node, double latency_multiplier) {
+  nodes_.at(node).slowness = std::max(latency_multiplier, 0.0);
+  LogChange(absl::StrFormat("node %d latency x%g", node, latency_multiplier));
+}
+
+void Network::Hold(NodeId node) {
+  nodes_.at(node).held = true;
+  LogChange(absl::StrCat("hold messages to node ", node));
+}
+
+void Network::Release(NodeId node) {
+  NodeState& state = nodes_.at(node);
+  state.held = false;
+  LogChange(absl::StrCat("release messages to node ", node));
+  std::vector<Packet> packets = std::move(state.held_packets);
+  state.held_packets.clear();
+  for (Packet& p : packets) Arrive(std::move(p));
+}
+
+void Network::SetBandwidth(NodeId node, int64_t bytes_per_second) {
+  nodes_.at(node).bandwidth = bytes_per_second;
+  LogChange(absl::StrCat("node ", node, " bandwidth ", bytes_per_second, " B/s"));
+}
+
+void Network::ResetStats() {
+  const size_t n = az_of_.size();
+  stats_ = NetworkStats();
+  stats_.sent_by_node.resize(n);
+  stats_.received_by_node.resize(n);
+}
+
+int64_t Network::BandwidthOf(NodeId node) const {
+  const int64_t b = nodes_[node].bandwidth;
+  return b >= 0 ? b : config_.bandwidth_bytes_per_second;
+}
+
+Duration Network::TransmitTime(int64_t bytes, int64_t bandwidth) const {
+  if (bandwidth <= 0) return 0;
+  // Round up so that even a tiny message occupies the link.
+  return (bytes * kSecond + bandwidth - 1) / bandwidth;
+}
+
+Duration Network::DrawLatency(const Packet& p) {
+  Duration jitter = 0;
+  if (config_.jitter > 0) {
+    jitter = config_.distribution == LatencyDistribution::kUniform
+                 ? rng_.UniformInt(0, config_.jitter)
+                 : rng_.Exponential(static_cast<double>(config_.jitter));
+  }
+  double latency = static_cast<double>(config_.base_latency + jitter);
+  latency *= nodes_[p.from].slowness * nodes_[p.to].slowness;
+  Duration total = static_cast<Duration>(std::llround(latency));
+  if (config_.long_delay_probability > 0 && rng_.Bernoulli(config_.long_delay_probability)) {
+    total += rng_.UniformInt(0, config_.long_delay_max);
+  }
+  if (p.kind == PacketKind::kReply && config_.reorder_probability > 0 &&
+      rng_.Bernoulli(config_.reorder_probability)) {
+    total += rng_.UniformInt(config_.reorder_min, std::max(config_.reorder_min, config_.reorder_max));
+  }
+  return total;
+}
+
+void Network::CountSent(const Packet& p) {
+  const uint64_t bytes = static_cast<uint64_t>(p.WireBytes());
+  auto add = [bytes](TrafficCounter& c) {
+    ++c.messages;
+    c.bytes += bytes;
+  };
+  add(stats_.total_sent);
+  add(stats_.sent_by_node[p.from]);
+  add(stats_.by_link[{p.from, p.to}]);
+  add(stats_.by_method[p.method]);
+}
+
+void Network::Drop(const Packet& p, std::string_view why) {
+  ++stats_.dropped;
+  sim_.trace().Record(sim_.Now(), TraceKind::kDrop, p.from, p.to, why, p.call_id);
+}
+
+void Network::Send(Packet packet) {
+  if (packet.from < 0 || packet.from >= num_nodes() || packet.to < 0 ||
+      packet.to >= num_nodes()) {
+    sim_.trace().Record(sim_.Now(), TraceKind::kDrop, packet.from, packet.to,
+                        "no such node", packet.call_id);
+    ++stats_.dropped;
+    return;
+  }
+  CountSent(packet);
+  sim_.trace().Record(sim_.Now(), TraceKind::kSend, packet.from, packet.to, packet.method,
+                      packet.call_id);
+  if (!CanReach(packet.from, packet.to)) {
+    Drop(packet, "partitioned");
+    return;
+  }
+  const double drop_probability = packet.kind == PacketKind::kRequest
+                                      ? config_.drop_request_probability
+                                      : config_.drop_reply_probability;
+  if (rng_.Bernoulli(drop_probability)) {
+    Drop(packet, "lost");
+    return;
+  }
+  if (rng_.Bernoulli(config_.duplicate_probability)) {
+    ++stats_.duplicated;
+    sim_.trace().Record(sim_.Now(), TraceKind::kDuplicate, packet.from, packet.to,
+                        packet.method, packet.call_id);
+    Transmit(packet);  // the copy gets its own latency draw
+  }
+  Transmit(std::move(packet));
+}
+
+void Network::Transmit(Packet packet) {
+  NodeState& sender = nodes_[packet.from];
+  Time depart = sim_.Now();
+  const int64_t bandwidth = BandwidthOf(packet.from);
+  if (bandwidth > 0) {
+    depart = std::max(depart, sender.egress_free_at) + TransmitTime(packet.WireBytes(), bandwidth);
+    sender.egress_free_at = depart;
+  }
+  const Time arrival = depart + DrawLatency(packet);
+  sim_.ScheduleAt(arrival, [this, p = std::move(packet)]() mutable { Arrive(std::move(p)); });
+}
+
+void Network::Arrive(Packet packet) {
+  NodeState& receiver = nodes_[packet.to];
+  if (receiver.held) {
+    receiver.held_packets.push_back(std::move(packet));
+    return;
+  }
+  const int64_t bandwidth = BandwidthOf(packet.to);
+  if (bandwidth <= 0) {
+    Deliver(std::move(packet));
+    return;
+  }
+  // The receiving NIC takes packets one at a time, in arrival order.
+  const Time done = std::max(sim_.Now(), receiver.ingress_free_at) +
+                    TransmitTime(packet.WireBytes(), bandwidth);
+  receiver.ingress_free_at = done;
+  sim_.ScheduleAt(done, [this, p = std::move(packet)]() mutable { Deliver(std::move(p)); });
+}
+
+void Network::Deliver(Packet packet) {
+  if (!CanReach(packet.from, packet.to)) {
+    Drop(packet, "partitioned in flight");
+    return;
+  }
+  TrafficCounter& c = stats_.received_by_node[packet.to];
+  ++c.messages;
+  c.bytes += static_cast<uint64_t>(packet.WireBytes());
+  if (deliver_) deliver_(std::move(packet));
+}
+
+}  // namespace auroralab

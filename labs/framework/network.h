@@ -1,0 +1,186 @@
+// Network: a fault-injecting message network between simulated nodes.
+//
+// Packets are bytes plus a small header (the RPC layer's "wire format").
+// Every fault is its own knob and every random choice comes from the
+// network's own Rng, forked from the world's seed:
+//   - latency: base + jitter (uniform or exponential), times the slowness of
+//     both ends; occasional long delays; long reordering;
+//   - loss: requests and replies dropped independently; duplication;
+//   - partitions: any grouping, one-way links, an isolated node or AZ; Heal();
+//   - hold and release of all messages to a node;
+//   - bandwidth per node (bytes/s), on both the sending and receiving side,
+//     so ten times the bytes take ten times as long through one NIC.
+// Links are checked when a packet is sent and again when it would arrive, so
+// a partition also cuts messages already in flight.
+//
+// Accounting counts messages and bytes per node, per link and per method.
+#ifndef AURORALAB_LABS_FRAMEWORK_NETWORK_H_
+#define AURORALAB_LABS_FRAMEWORK_NETWORK_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "labs/framework/random.h"
+#include "labs/framework/simulator.h"
+#include "labs/framework/time.h"
+
+namespace auroralab {
+
+using NodeId = int;
+
+enum class PacketKind : uint8_t { kRequest, kReply };
+
+struct Packet {
+  NodeId from = -1;
+  NodeId to = -1;
+  uint64_t from_incarnation = 0;
+  // The incarnation of `to` the packet is for: for a request, stamped by the
+  // world when it is sent; for a reply, the caller's incarnation at the call.
+  // A packet for an incarnation that has since crashed is dropped, even if
+  // the node has restarted.
+  uint64_t to_incarnation = 0;
+  PacketKind kind = PacketKind::kRequest;
+  uint64_t call_id = 0;
+  std::string method;
+  int status_code = 0;  // absl::StatusCode of a reply
+  std::string status_message;
+  std::string body;  // a serialized protobuf message
+
+  // Bytes on the wire, for bandwidth and accounting: a fixed header plus the
+  // variable parts.
+  int64_t WireBytes() const {
+    return 24 + static_cast<int64_t>(method.size() + status_message.size() + body.size());
+  }
+};
+
+enum class LatencyDistribution { kUniform, kExponential };
+
+struct NetworkConfig {
+  // One-way latency = base_latency + jitter drawn from the distribution
+  // (uniform in [0, jitter], or exponential with mean `jitter`).
+  Duration base_latency = Micros(200);
+  Duration jitter = Micros(300);
+  LatencyDistribution distribution = LatencyDistribution::kUniform;
+
+  double drop_request_probability = 0;
+  double drop_reply_probability = 0;
+  double duplicate_probability = 0;
+
+  // With this probability a message is delayed by an extra uniform
+  // [0, long_delay_max].
+  double long_delay_probability = 0;
+  Duration long_delay_max = 0;
+
+  // Long reordering (6.824's "long reordering"): with this probability a
+  // reply is held an extra uniform [reorder_min, reorder_max].
+  double reorder_probability = 0;
+  Duration reorder_min = 0;
+  Duration reorder_max = 0;
+
+  // Bytes per second through each node's NIC, each direction; 0: unlimited.
+  int64_t bandwidth_bytes_per_second = 0;
+
+  // Fast and lossless.
+  static NetworkConfig Reliable();
+  // Like MIT 6.824's labrpc unreliable mode: 10% of requests and of replies
+  // lost, up to 26ms added latency, and some long reordering of replies.
+  static NetworkConfig Unreliable();
+};
+
+struct TrafficCounter {
+  uint64_t messages = 0;
+  uint64_t bytes = 0;
+};
+
+struct NetworkStats {
+  std::vector<TrafficCounter> sent_by_node;      // index: NodeId
+  std::vector<TrafficCounter> received_by_node;  // index: NodeId (delivered only)
+  std::map<std::pair<NodeId, NodeId>, TrafficCounter> by_link;  // sent
+  std::map<std::string, TrafficCounter> by_method;              // sent
+  uint64_t dropped = 0;
+  uint64_t duplicated = 0;
+  TrafficCounter total_sent;
+};
+
+class Network {
+ public:
+  using DeliverFn = std::function<void(Packet)>;
+
+  Network(Simulator& sim, NetworkConfig config);
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  // Where arriving packets go (the world, which routes them to nodes).
+  void set_deliver(DeliverFn deliver) { deliver_ = std::move(deliver); }
+  void AddNode(NodeId id, int az);
+  int num_nodes() const { return static_cast<int>(az_of_.size()); }
+  int az_of(NodeId id) const { return az_of_.at(id); }
+
+  // Sends `packet` subject to every fault currently configured.
+  void Send(Packet packet);
+
+  const NetworkConfig& config() const { return config_; }
+  void set_config(const NetworkConfig& config);
+
+  // Partitions: nodes in different groups cannot reach each other; a node in
+  // no group is cut off from everyone. Replaces any earlier partition.
+  void Partition(const std::vector<std::vector<NodeId>>& groups);
+  void Isolate(NodeId node);  // adds to the current cuts
+  void IsolateAz(int az);     // adds to the current cuts
+  void BlockLink(NodeId from, NodeId to);  // one-way
+  void UnblockLink(NodeId from, NodeId to);
+  // Removes every partition and blocked link (slowness, holds and bandwidth
+  // are separate knobs and stay).
+  void Heal();
+  bool CanReach(NodeId from, NodeId to) const;
+
+  // Multiplies the latency of every message to or from `node` (1 = normal).
+  void SetSlow(NodeId node, double latency_multiplier);
+  // Holds every message arriving for `node` until Release(node).
+  void Hold(NodeId node);
+  void Release(NodeId node);
+  // Overrides the configured bandwidth for one node (0 = unlimited).
+  void SetBandwidth(NodeId node, int64_t bytes_per_second);
+
+  const NetworkStats& stats() const { return stats_; }
+  void ResetStats();
+
+ private:
+  struct NodeState {
+    double slowness = 1.0;
+    bool held = false;
+    std::vector<Packet> held_packets;
+    int64_t bandwidth = -1;  // -1: use config_
+    Time egress_free_at = 0;
+    Time ingress_free_at = 0;
+  };
+
+  Duration DrawLatency(const Packet& p);
+  int64_t BandwidthOf(NodeId node) const;
+  Duration TransmitTime(int64_t bytes, int64_t bandwidth) const;
+  // Transmits one copy: egress queueing, latency, then Arrive().
+  void Transmit(Packet packet);
+  void Arrive(Packet packet);
+  void Deliver(Packet packet);
+  void Drop(const Packet& p, std::string_view why);
+  void CountSent(const Packet& p);
+  void LogChange(std::string_view what);
+
+  Simulator& sim_;
+  NetworkConfig config_;
+  Rng rng_;
+  DeliverFn deliver_;
+  std::vector<int> az_of_;
+  std::vector<NodeState> nodes_;
+  std::set<std::pair<NodeId, NodeId>> blocked_;  // directed (from, to)
+  NetworkStats stats_;
+};
+
+}  // namespace auroralab
+
+#endif  // AURORALAB_LABS_FRAMEWORK_NETWORK_H_

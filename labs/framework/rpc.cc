@@ -1,0 +1,123 @@
+#include "labs/framework/rpc.h"
+
+#include <utility>
+
+namespace auroralab {
+
+void RawResponder::Reply(std::string body) const { Send(absl::OkStatus(), std::move(body)); }
+
+void RawResponder::Fail(const absl::Status& status) const {
+  // An OK "failure" would look like an empty reply; make the bug visible.
+  Send(status.ok() ? absl::InternalError("Fail() called with an OK status") : status, "");
+}
+
+void RawResponder::Send(absl::Status status, std::string body) const {
+  std::shared_ptr<RpcEndpoint*> endpoint = state_->endpoint.lock();
+  if (endpoint == nullptr) return;  // our incarnation crashed: the reply dies with it
+  RpcEndpoint& ep = **endpoint;
+  if (state_->replied) {
+    ep.sim_.trace().Record(ep.sim_.Now(), TraceKind::kLog, ep.self_, state_->caller,
+                           absl::StrCat("second reply to ", state_->method, " ignored"),
+                           state_->call_id);
+    return;
+  }
+  state_->replied = true;
+  ep.SendReply(state_->caller, state_->caller_incarnation, state_->call_id, state_->method,
+               status, std::move(body));
+}
+
+RpcEndpoint::RpcEndpoint(Simulator& sim, NodeId self, uint64_t incarnation, SendFn send)
+    : sim_(sim),
+      self_(self),
+      incarnation_(incarnation),
+      send_(std::move(send)),
+      self_ref_(std::make_shared<RpcEndpoint*>(this)) {}
+
+RpcEndpoint::~RpcEndpoint() {
+  for (auto& [id, call] : pending_) sim_.Cancel(call.deadline);
+}
+
+void RpcEndpoint::CallRaw(NodeId to, std::string_view method, std::string body,
+                          Duration timeout, RawDone done) {
+  const uint64_t call_id = next_call_id_++;
+  std::weak_ptr<RpcEndpoint*> weak = self_ref_;
+  const EventId deadline = sim_.Schedule(timeout, [weak, call_id, method = std::string(method)] {
+    std::shared_ptr<RpcEndpoint*> ep = weak.lock();
+    if (ep == nullptr) return;
+    (*ep)->Complete(call_id, absl::DeadlineExceededError(absl::StrCat(method, " timed out")));
+  });
+  pending_.emplace(call_id, PendingCall{std::move(done), deadline});
+  Packet p;
+  p.from = self_;
+  p.to = to;
+  p.kind = PacketKind::kRequest;
+  p.call_id = call_id;
+  p.method = std::string(method);
+  p.from_incarnation = incarnation_;
+  p.body = std::move(body);
+  send_(std::move(p));
+}
+
+void RpcEndpoint::HandleRaw(std::string_view method, RawHandler handler) {
+  handlers_[std::string(method)] = std::move(handler);
+}
+
+void RpcEndpoint::Complete(uint64_t call_id, absl::StatusOr<std::string> result) {
+  auto it = pending_.find(call_id);
+  if (it == pending_.end()) return;
+  PendingCall call = std::move(it->second);
+  pending_.erase(it);
+  sim_.Cancel(call.deadline);
+  call.done(std::move(result));
+}
+
+void RpcEndpoint::SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id,
+                            std::string_view method, const absl::Status& status,
+                            std::string body) {
+  Packet p;
+  p.from = self_;
+  p.to = to;
+  p.from_incarnation = incarnation_;
+  p.to_incarnation = to_incarnation;
+  p.kind = PacketKind::kReply;
+  p.call_id = call_id;
+  p.method = std::string(method);
+  p.status_code = static_cast<int>(status.code());
+  p.status_message = std::string(status.message());
+  p.body = std::move(body);
+  send_(std::move(p));
+}
+
+void RpcEndpoint::OnPacket(Packet packet) {
+  if (packet.kind == PacketKind::kReply) {
+    if (pending_.count(packet.call_id) == 0) {
+      sim_.trace().Record(sim_.Now(), TraceKind::kLog, self_, packet.from,
+                          "late or duplicate reply ignored", packet.call_id);
+      return;
+    }
+    const auto code = static_cast<absl::StatusCode>(packet.status_code);
+    if (code == absl::StatusCode::kOk) {
+      Complete(packet.call_id, std::move(packet.body));
+    } else {
+      Complete(packet.call_id, absl::Status(code, packet.status_message));
+    }
+    return;
+  }
+  auto state = std::make_shared<RawResponder::State>();
+  state->endpoint = self_ref_;
+  state->caller = packet.from;
+  state->caller_incarnation = packet.from_incarnation;
+  state->call_id = packet.call_id;
+  state->method = packet.method;
+  RawResponder responder(std::move(state));
+  auto it = handlers_.find(packet.method);
+  if (it == handlers_.end()) {
+    responder.Fail(absl::UnimplementedError(
+        absl::StrCat("no handler for ", packet.method, " on node ", self_)));
+    return;
+  }
+  it->second(packet.body, std::move(responder));
+}
+
+}  // namespace auroralab
+

@@ -1,0 +1,171 @@
+// RPC over the simulated network, typed by protobuf messages.
+//
+// A Method<Request, Reply> names one remote procedure and binds its message
+// types, so callers and handlers cannot disagree on them:
+//
+//   inline constexpr Method<PingRequest, PingReply> kPing{"Demo.Ping"};
+//
+//   // server side, usually in Node::Start():
+//   ctx.rpc().Handle(kPing, [](const PingRequest& req, Responder<PingReply> r) {
+//     PingReply reply; ...; r.Reply(reply);   // now, or later (after a Sync)
+//   });
+//   // client side:
+//   ctx.rpc().Call(peer, kPing, req, Millis(50),
+//                  [](absl::StatusOr<PingReply> reply) { ... });
+//
+// Contract:
+// - Every message is serialized when sent and parsed on arrival; nodes never
+//   share memory. Malformed bytes never crash a node: a request that does not
+//   parse gets an InvalidArgument reply, a reply that does not parse
+//   completes the call with DataLoss, an unknown method gets Unimplemented.
+// - `done` runs exactly once, never inside Call() itself: with the reply,
+//   the handler's error status, or DeadlineExceeded when `timeout` passes
+//   first. Late and duplicate replies are ignored.
+// - An endpoint dies with its node's incarnation: its pending calls and
+//   timers vanish, and replies its handlers send later are dropped. A reply
+//   to a call from an old incarnation never reaches the new one.
+#ifndef AURORALAB_LABS_FRAMEWORK_RPC_H_
+#define AURORALAB_LABS_FRAMEWORK_RPC_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "labs/framework/network.h"
+#include "labs/framework/simulator.h"
+
+namespace auroralab {
+
+template <typename Request, typename Reply>
+struct Method {
+  using RequestType = Request;
+  using ReplyType = Reply;
+  const char* name;
+};
+
+class RpcEndpoint;
+
+// The right to answer one request. Copyable; the first Reply/Fail wins and
+// later ones are ignored (and logged), as a real server could not answer
+// twice either.
+class RawResponder {
+ public:
+  NodeId caller() const { return state_->caller; }
+  const std::string& method() const { return state_->method; }
+  void Reply(std::string body) const;
+  void Fail(const absl::Status& status) const;
+
+ private:
+  friend class RpcEndpoint;
+  struct State {
+    std::weak_ptr<RpcEndpoint*> endpoint;  // expires with the incarnation
+    NodeId caller;
+    uint64_t caller_incarnation;
+    uint64_t call_id;
+    std::string method;
+    bool replied = false;
+  };
+  explicit RawResponder(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  void Send(absl::Status status, std::string body) const;
+  std::shared_ptr<State> state_;
+};
+
+template <typename ReplyMessage>
+class Responder {
+ public:
+  explicit Responder(RawResponder raw) : raw_(std::move(raw)) {}
+  NodeId caller() const { return raw_.caller(); }
+  void Reply(const ReplyMessage& reply) const { raw_.Reply(reply.SerializeAsString()); }
+  void Fail(const absl::Status& status) const { raw_.Fail(status); }
+
+ private:
+  RawResponder raw_;
+};
+
+class RpcEndpoint {
+ public:
+  using RawDone = std::function<void(absl::StatusOr<std::string>)>;
+  using RawHandler = std::function<void(std::string_view body, RawResponder responder)>;
+  // Hands a packet to the world (which stamps incarnations and routes it).
+  using SendFn = std::function<void(Packet)>;
+
+  RpcEndpoint(Simulator& sim, NodeId self, uint64_t incarnation, SendFn send);
+  ~RpcEndpoint();
+  RpcEndpoint(const RpcEndpoint&) = delete;
+  RpcEndpoint& operator=(const RpcEndpoint&) = delete;
+
+  template <typename Request, typename Reply>
+  void Call(NodeId to, const Method<Request, Reply>& method, const Request& request,
+            Duration timeout,
+            std::type_identity_t<std::function<void(absl::StatusOr<Reply>)>> done) {
+    CallRaw(to, method.name, request.SerializeAsString(), timeout,
+            [name = method.name, done = std::move(done)](absl::StatusOr<std::string> body) {
+              if (!body.ok()) return done(body.status());
+              Reply reply;
+              if (!reply.ParseFromString(*body)) {
+                return done(absl::DataLossError(absl::StrCat("malformed reply to ", name)));
+              }
+              done(std::move(reply));
+            });
+  }
+
+  // Registers the handler for `method`, replacing any earlier one.
+  template <typename Request, typename Reply>
+  void Handle(const Method<Request, Reply>& method,
+              std::type_identity_t<std::function<void(const Request&, Responder<Reply>)>> handler) {
+    HandleRaw(method.name, [name = method.name, handler = std::move(handler)](
+                               std::string_view body, RawResponder responder) {
+      Request request;
+      if (!request.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+        return responder.Fail(absl::InvalidArgumentError(absl::StrCat("malformed ", name,
+                                                                      " request")));
+      }
+      handler(request, Responder<Reply>(std::move(responder)));
+    });
+  }
+
+  // Untyped forms, for tests that send bad bytes and for framework code.
+  void CallRaw(NodeId to, std::string_view method, std::string body, Duration timeout,
+               RawDone done);
+  void HandleRaw(std::string_view method, RawHandler handler);
+
+  // Called by the world with a packet addressed to this incarnation.
+  void OnPacket(Packet packet);
+
+  size_t pending_calls() const { return pending_.size(); }
+
+ private:
+  friend class RawResponder;
+  struct PendingCall {
+    RawDone done;
+    EventId deadline;
+  };
+
+  void Complete(uint64_t call_id, absl::StatusOr<std::string> result);
+  void SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id, std::string_view method,
+                 const absl::Status& status, std::string body);
+
+  Simulator& sim_;
+  NodeId self_;
+  uint64_t incarnation_;
+  SendFn send_;
+  uint64_t next_call_id_ = 1;
+  // Looked up by call id only; iterated only to cancel timers on teardown,
+  // where order has no effect.
+  absl::flat_hash_map<uint64_t, PendingCall> pending_;
+  absl::flat_hash_map<std::string, RawHandler> handlers_;
+  // Responders hold a weak_ptr to this; it expires when the endpoint dies.
+  std::shared_ptr<RpcEndpoint*> self_ref_;
+};
+
+}  // namespace auroralab
+
+#endif  // AURORALAB_LABS_FRAMEWORK_RPC_H_

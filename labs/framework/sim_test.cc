@@ -1,0 +1,96 @@
+#include "labs/framework/sim_test.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace auroralab {
+namespace {
+
+uint64_t current_seed = 0;
+
+bool EnvNumber(const char* name, uint64_t* value) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') return false;
+  if (!absl::SimpleAtoi(text, value)) {
+    std::fprintf(stderr, "auroralab: ignoring %s=%s (not a number)\n", name, text);
+    return false;
+  }
+  return true;
+}
+
+std::string CurrentTestName() {
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (info == nullptr) return "unknown";
+  return absl::StrCat(info->test_suite_name(), ".", info->name());
+}
+
+}  // namespace
+
+std::vector<uint64_t> SeedsToRun(int default_seeds) {
+  uint64_t seed = 0;
+  if (EnvNumber("AURORALAB_SEED", &seed)) return {seed};
+  uint64_t count = static_cast<uint64_t>(default_seeds);
+  EnvNumber("AURORALAB_SEEDS", &count);
+  std::vector<uint64_t> seeds;
+  for (uint64_t s = 1; s <= count; ++s) seeds.push_back(s);
+  return seeds;
+}
+
+uint64_t CurrentSeed() { return current_seed; }
+
+std::string ReplayCommand(uint64_t seed) {
+  const std::string test = CurrentTestName();
+  // Bazel sets TEST_TARGET; the grader sets it too when it runs a binary.
+  const char* target = std::getenv("TEST_TARGET");
+  if (target != nullptr && *target != '\0') {
+    return absl::StrCat("./lab test ", target, " --seed=", seed, " --filter=", test);
+  }
+  return absl::StrCat("AURORALAB_SEED=", seed, " <test binary> --gtest_filter=", test);
+}
+
+std::string ArtifactPath(std::string_view suffix) {
+  const char* dir = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
+  const std::string base = dir != nullptr && *dir != '\0' ? dir : ::testing::TempDir();
+  return absl::StrCat(base, "/", CurrentTestName(), ".seed", current_seed, ".", std::string(suffix));
+}
+
+void RunSeeds(const WorldOptions& options, const std::function<void(World&)>& scenario,
+              int default_seeds) {
+  for (uint64_t seed : SeedsToRun(default_seeds)) {
+    const bool failed_before = ::testing::Test::HasFailure();
+    current_seed = seed;
+    WorldOptions seeded = options;
+    seeded.seed = seed;
+    World world(seeded);
+    {
+      SCOPED_TRACE(absl::StrCat("seed=", seed));
+      scenario(world);
+    }
+    if (!failed_before && ::testing::Test::HasFailure()) {
+      const std::string trace_path = ArtifactPath("trace.jsonl");
+      const absl::Status written = world.trace().WriteJsonLines(trace_path);
+      std::fprintf(stderr,
+                   "\n[auroralab] FAILED with seed %llu at virtual time %s.\n"
+                   "[auroralab] replay: %s\n"
+                   "[auroralab] trace:  %s\n"
+                   "[auroralab] last events:\n%s\n",
+                   static_cast<unsigned long long>(seed), FormatTime(world.Now()).c_str(),
+                   ReplayCommand(seed).c_str(),
+                   written.ok() ? trace_path.c_str() : std::string(written.message()).c_str(),
+                   world.trace().Tail(15).c_str());
+      current_seed = 0;
+      return;
+    }
+  }
+  current_seed = 0;
+}
+
+void RunSeeds(const std::function<void(World&)>& scenario, int default_seeds) {
+  RunSeeds(WorldOptions(), scenario, default_seeds);
+}
+
+}  // namespace auroralab

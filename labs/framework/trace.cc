@@ -1,0 +1,121 @@
+#include "labs/framework/trace.h"
+
+#include <cstdio>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace auroralab {
+namespace {
+
+constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
+
+uint64_t MixBytes(uint64_t h, const void* data, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * kFnvPrime;
+  return h;
+}
+
+template <typename T>
+uint64_t MixValue(uint64_t h, T value) {
+  return MixBytes(h, &value, sizeof(value));
+}
+
+std::string JsonEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* TraceKindName(TraceKind kind) {
+  switch (kind) {
+    case TraceKind::kSend: return "send";
+    case TraceKind::kDeliver: return "deliver";
+    case TraceKind::kDrop: return "drop";
+    case TraceKind::kDuplicate: return "duplicate";
+    case TraceKind::kTimer: return "timer";
+    case TraceKind::kCrash: return "crash";
+    case TraceKind::kRestart: return "restart";
+    case TraceKind::kNetwork: return "network";
+    case TraceKind::kDisk: return "disk";
+    case TraceKind::kLog: return "log";
+  }
+  return "unknown";
+}
+
+void Trace::SetNodeName(int node, std::string name) {
+  if (node < 0) return;
+  if (static_cast<size_t>(node) >= node_names_.size()) node_names_.resize(node + 1);
+  node_names_[node] = std::move(name);
+}
+
+void Trace::Record(Time time, TraceKind kind, int node, int peer, std::string_view detail,
+                   uint64_t id) {
+  uint64_t h = digest_;
+  h = MixValue(h, time);
+  h = MixValue(h, static_cast<uint8_t>(kind));
+  h = MixValue(h, node);
+  h = MixValue(h, peer);
+  h = MixValue(h, id);
+  h = MixBytes(h, detail.data(), detail.size());
+  digest_ = h;
+  ++event_count_;
+  if (keep_events_) events_.push_back(TraceEvent{time, kind, node, peer, id, std::string(detail)});
+}
+
+std::string Trace::NodeName(int node) const {
+  if (node < 0) return "world";
+  if (static_cast<size_t>(node) < node_names_.size() && !node_names_[node].empty()) {
+    return node_names_[node];
+  }
+  return absl::StrCat("n", node);
+}
+
+absl::Status Trace::WriteJsonLines(const std::string& path) const {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "w"), &std::fclose);
+  if (f == nullptr) return absl::UnavailableError(absl::StrCat("cannot write trace to ", path));
+  for (const TraceEvent& e : events_) {
+    std::string line = absl::StrFormat(R"({"t_us":%d,"kind":"%s","node":"%s")", e.time,
+                                       TraceKindName(e.kind), JsonEscape(NodeName(e.node)));
+    if (e.peer >= 0) absl::StrAppend(&line, R"(,"peer":")", JsonEscape(NodeName(e.peer)), "\"");
+    if (e.id != 0) absl::StrAppend(&line, R"(,"id":)", e.id);
+    absl::StrAppend(&line, R"(,"detail":")", JsonEscape(e.detail), "\"}\n");
+    if (std::fputs(line.c_str(), f.get()) < 0) {
+      return absl::DataLossError(absl::StrCat("short write to ", path));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string Trace::Tail(size_t n) const {
+  std::string out;
+  size_t start = events_.size() > n ? events_.size() - n : 0;
+  for (size_t i = start; i < events_.size(); ++i) {
+    const TraceEvent& e = events_[i];
+    absl::StrAppend(&out, FormatTime(e.time), " ", NodeName(e.node), " ", TraceKindName(e.kind));
+    if (e.peer >= 0) absl::StrAppend(&out, " ", NodeName(e.peer));
+    absl::StrAppend(&out, " ", std::string(e.detail));
+    if (e.id != 0) absl::StrAppend(&out, " #", e.id);
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+}  // namespace auroralab

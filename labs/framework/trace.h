@@ -1,0 +1,82 @@
+// Trace: the record of everything that happened in one simulated run.
+//
+// Every send, delivery, drop, timer, crash, restart, partition change and
+// node log line is recorded with its virtual time. The trace keeps a running
+// 64-bit digest of all events, so two runs can be compared cheaply: the same
+// seed must give the same digest (the determinism self-check). Keeping the
+// events themselves is optional (benchmarks turn it off); the digest is
+// always computed.
+#ifndef AURORALAB_LABS_FRAMEWORK_TRACE_H_
+#define AURORALAB_LABS_FRAMEWORK_TRACE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "labs/framework/time.h"
+
+namespace auroralab {
+
+enum class TraceKind : uint8_t {
+  kSend,       // a message left `node` for `peer`
+  kDeliver,    // a message from `peer` reached `node`
+  kDrop,       // a message from `node` to `peer` was lost (detail says why)
+  kDuplicate,  // the network made an extra copy of a message
+  kTimer,      // a timer of `node` fired
+  kCrash,      // `node` crashed
+  kRestart,    // `node` restarted with what its disk kept
+  kNetwork,    // a fault-schedule change (partition, heal, slow node, ...)
+  kDisk,       // a disk event on `node` (sync, injected failure, loss at crash)
+  kLog,        // a line logged by a node or a test
+};
+
+const char* TraceKindName(TraceKind kind);
+
+struct TraceEvent {
+  Time time = 0;
+  TraceKind kind = TraceKind::kLog;
+  int node = -1;  // -1: the world itself
+  int peer = -1;
+  uint64_t id = 0;  // e.g. an RPC call id; 0 when it does not apply
+  std::string detail;
+};
+
+class Trace {
+ public:
+  // Names nodes in the JSON output; index = node id.
+  void SetNodeNames(std::vector<std::string> names) { node_names_ = std::move(names); }
+  void SetNodeName(int node, std::string name);
+
+  // Whether events are kept in memory (the digest is kept regardless).
+  void set_keep_events(bool keep) { keep_events_ = keep; }
+  bool keep_events() const { return keep_events_; }
+
+  // `detail` is copied only when events are kept; `id` is a number that
+  // belongs to the event (an RPC call id), cheap to record on hot paths.
+  void Record(Time time, TraceKind kind, int node, int peer, std::string_view detail,
+              uint64_t id = 0);
+
+  uint64_t digest() const { return digest_; }
+  uint64_t event_count() const { return event_count_; }
+  const std::vector<TraceEvent>& events() const { return events_; }
+
+  // One JSON object per line: {"t_us":..,"kind":"send","node":"r1",...}.
+  absl::Status WriteJsonLines(const std::string& path) const;
+  // The last `n` events as readable lines, for test failure messages.
+  std::string Tail(size_t n) const;
+
+ private:
+  std::string NodeName(int node) const;
+
+  bool keep_events_ = true;
+  uint64_t digest_ = 0xcbf29ce484222325ULL;  // FNV-1a offset basis
+  uint64_t event_count_ = 0;
+  std::vector<TraceEvent> events_;
+  std::vector<std::string> node_names_;
+};
+
+}  // namespace auroralab
+
+#endif  // AURORALAB_LABS_FRAMEWORK_TRACE_H_

@@ -1,0 +1,222 @@
+#include "labs/framework/world.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace auroralab {
+
+NodeContext::NodeContext(World& world, NodeId id, uint64_t incarnation, Rng rng)
+    : world_(world),
+      id_(id),
+      incarnation_(incarnation),
+      rng_(rng),
+      alive_(std::make_shared<bool>(true)),
+      rpc_(world.sim_, id, incarnation, [&world](Packet p) { world.SendFrom(std::move(p)); }),
+      disk_(world.sim_, *world.nodes_[id].disk, world.options_.disk, rng_, id) {}
+
+NodeContext::~NodeContext() { *alive_ = false; }
+
+const std::string& NodeContext::name() const { return world_.name(id_); }
+int NodeContext::az() const { return world_.az(id_); }
+Time NodeContext::Now() const { return world_.Now(); }
+
+EventId NodeContext::SetTimer(Duration delay, std::function<void()> fn) {
+  Simulator* sim = &world_.sim_;
+  return sim->Schedule(delay, [sim, id = id_, alive = alive_, fn = std::move(fn)] {
+    if (!*alive) return;
+    sim->trace().Record(sim->Now(), TraceKind::kTimer, id, -1, "");
+    fn();
+  });
+}
+
+void NodeContext::CancelTimer(EventId id) { world_.sim_.Cancel(id); }
+
+void NodeContext::Log(std::string_view message) {
+  world_.trace().Record(Now(), TraceKind::kLog, id_, -1, message);
+}
+
+World::World(WorldOptions options)
+    : options_(std::move(options)), sim_(options_.seed), network_(sim_, options_.network) {
+  sim_.trace().set_keep_events(options_.keep_trace);
+  network_.set_deliver([this](Packet p) { Deliver(std::move(p)); });
+}
+
+World::~World() {
+  // Destroy nodes before the simulator and network they point into.
+  for (NodeSlot& slot : nodes_) {
+    slot.instance.reset();
+    slot.ctx.reset();
+  }
+}
+
+NodeId World::AddNode(std::string name, int az, NodeFactory factory) {
+  const NodeId id = static_cast<NodeId>(nodes_.size());
+  NodeSlot slot;
+  slot.name = std::move(name);
+  slot.az = az;
+  slot.factory = std::move(factory);
+  slot.disk = std::make_unique<DiskState>();
+  trace().SetNodeName(id, slot.name);
+  nodes_.push_back(std::move(slot));
+  network_.AddNode(id, az);
+  StartIncarnation(id);
+  return id;
+}
+
+std::vector<NodeId> World::NodesInAz(int az) const {
+  std::vector<NodeId> ids;
+  for (NodeId id = 0; id < num_nodes(); ++id) {
+    if (nodes_[id].az == az) ids.push_back(id);
+  }
+  return ids;
+}
+
+void World::StartIncarnation(NodeId id) {
+  NodeSlot& slot = nodes_[id];
+  ++slot.incarnation;
+  slot.ctx = std::make_unique<NodeContext>(*this, id, slot.incarnation, sim_.rng().Fork());
+  slot.instance = slot.factory(*slot.ctx);
+  if (slot.instance == nullptr) {
+    std::fprintf(stderr, "auroralab: the factory for node %s returned null\n", slot.name.c_str());
+    std::abort();
+  }
+  slot.instance->Start();
+}
+
+void World::Crash(NodeId id) {
+  NodeSlot& slot = nodes_.at(id);
+  if (slot.instance == nullptr) return;
+  trace().Record(Now(), TraceKind::kCrash, id, -1, absl::StrCat("incarnation ", slot.incarnation));
+  slot.instance.reset();
+  slot.ctx.reset();
+  Rng disk_rng = sim_.rng().Fork();
+  const std::string lost = slot.disk->Crash(disk_rng, options_.disk.torn_write_probability);
+  trace().Record(Now(), TraceKind::kDisk, id, -1, lost);
+}
+
+void World::Restart(NodeId id) {
+  NodeSlot& slot = nodes_.at(id);
+  if (slot.instance != nullptr) return;
+  trace().Record(Now(), TraceKind::kRestart, id, -1,
+                 absl::StrCat("incarnation ", slot.incarnation + 1));
+  StartIncarnation(id);
+}
+
+void World::SendFrom(Packet packet) {
+  if (packet.kind == PacketKind::kRequest && packet.to >= 0 && packet.to < num_nodes()) {
+    packet.to_incarnation = nodes_[packet.to].incarnation;
+  }
+  network_.Send(std::move(packet));
+}
+
+void World::Deliver(Packet packet) {
+  NodeSlot& slot = nodes_[packet.to];
+  if (slot.instance == nullptr) {
+    trace().Record(Now(), TraceKind::kDrop, packet.from, packet.to, "receiver is down",
+                   packet.call_id);
+    return;
+  }
+  if (packet.to_incarnation != slot.incarnation) {
+    trace().Record(Now(), TraceKind::kDrop, packet.from, packet.to,
+                   "receiver restarted since the send", packet.call_id);
+    return;
+  }
+  trace().Record(Now(), TraceKind::kDeliver, packet.to, packet.from, packet.method,
+                 packet.call_id);
+  slot.ctx->rpc().OnPacket(std::move(packet));
+}
+
+void World::NodeTypeError(NodeId id) const {
+  std::fprintf(stderr, "auroralab: node %d (%s) is %s\n", id, nodes_.at(id).name.c_str(),
+               nodes_.at(id).instance ? "not of the requested type" : "down");
+  std::abort();
+}
+
+void World::At(Time when, std::string description, std::function<void()> action) {
+  sim_.ScheduleAt(when, [this, description = std::move(description),
+                         action = std::move(action)] {
+    trace().Record(Now(), TraceKind::kLog, -1, -1, description);
+    action();
+  });
+}
+
+bool World::RunUntil(const std::function<bool()>& done, Duration max) {
+  return sim_.RunUntil(done, Now() + max);
+}
+
+namespace {
+
+struct NemesisState {
+  World* world;
+  NemesisOptions options;
+  Rng rng;
+};
+
+void NemesisStep(const std::shared_ptr<NemesisState>& state);
+
+// Applies one random fault and returns how to undo it.
+std::function<void()> ApplyRandomFault(NemesisState& s) {
+  World& w = *s.world;
+  const NemesisOptions& o = s.options;
+  std::vector<int> kinds;
+  if (o.crashes && !o.targets.empty()) kinds.push_back(0);
+  if (o.partitions && !o.targets.empty()) kinds.push_back(1);
+  if (o.az_outages) kinds.push_back(2);
+  if (o.slow_nodes && !o.targets.empty()) kinds.push_back(3);
+  if (kinds.empty()) return [] {};
+  // Distinct random targets, at most max_nodes_down of them.
+  std::vector<NodeId> pool = o.targets;
+  const int count =
+      1 + static_cast<int>(s.rng.Uniform(std::max(1, std::min<int>(o.max_nodes_down,
+                                                                    pool.size()))));
+  std::vector<NodeId> chosen;
+  for (int i = 0; i < count; ++i) {
+    const size_t j = s.rng.Uniform(pool.size());
+    chosen.push_back(pool[j]);
+    pool.erase(pool.begin() + j);
+  }
+  switch (kinds[s.rng.Uniform(kinds.size())]) {
+    case 0:
+      for (NodeId n : chosen) w.Crash(n);
+      return [&w, chosen] {
+        for (NodeId n : chosen) w.Restart(n);
+      };
+    case 1:
+      for (NodeId n : chosen) w.network().Isolate(n);
+      return [&w] { w.network().Heal(); };
+    case 2:
+      w.network().IsolateAz(static_cast<int>(s.rng.Uniform(3)));
+      return [&w] { w.network().Heal(); };
+    default:
+      for (NodeId n : chosen) w.network().SetSlow(n, o.slow_multiplier);
+      return [&w, chosen] {
+        for (NodeId n : chosen) w.network().SetSlow(n, 1.0);
+      };
+  }
+}
+
+void NemesisStep(const std::shared_ptr<NemesisState>& state) {
+  World& w = *state->world;
+  if (w.Now() >= state->options.until) return;
+  w.trace().Record(w.Now(), TraceKind::kLog, -1, -1, "nemesis: fault");
+  std::function<void()> undo = ApplyRandomFault(*state);
+  w.sim().Schedule(state->options.fault_duration, [state, undo = std::move(undo)] {
+    state->world->trace().Record(state->world->Now(), TraceKind::kLog, -1, -1, "nemesis: heal");
+    undo();
+    state->world->sim().Schedule(state->options.interval, [state] { NemesisStep(state); });
+  });
+}
+
+}  // namespace
+
+void StartNemesis(World& world, NemesisOptions options) {
+  auto state = std::make_shared<NemesisState>(
+      NemesisState{&world, std::move(options), world.sim().rng().Fork()});
+  world.sim().Schedule(state->options.interval, [state] { NemesisStep(state); });
+}
+
+}  // namespace auroralab

@@ -1,0 +1,131 @@
+// World: one simulated run: the simulator, the network, the nodes and their
+// disks, all driven by a single seed.
+//
+// Tests build a world, add nodes, script faults, and run virtual time:
+//
+//   World world(WorldOptions{.seed = seed});
+//   NodeId a = world.AddNode("a", /*az=*/0, factory);
+//   world.At(Millis(100), "crash a", [&] { world.Crash(a); });
+//   world.RunFor(Seconds(1));
+//
+// The same options and seed always give the same run; trace().digest()
+// proves it. Nothing here reads the wall clock, spawns threads or iterates
+// a hash container.
+#ifndef AURORALAB_LABS_FRAMEWORK_WORLD_H_
+#define AURORALAB_LABS_FRAMEWORK_WORLD_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "labs/framework/disk.h"
+#include "labs/framework/network.h"
+#include "labs/framework/node.h"
+#include "labs/framework/simulator.h"
+#include "labs/framework/trace.h"
+
+namespace auroralab {
+
+struct WorldOptions {
+  uint64_t seed = 1;
+  NetworkConfig network;
+  DiskConfig disk;
+  // Keep every trace event in memory (for replay files); the digest is kept
+  // either way. Benchmarks turn this off.
+  bool keep_trace = true;
+};
+
+class World {
+ public:
+  explicit World(WorldOptions options);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  uint64_t seed() const { return sim_.seed(); }
+  Simulator& sim() { return sim_; }
+  Network& network() { return network_; }
+  Trace& trace() { return sim_.trace(); }
+  Time Now() const { return sim_.Now(); }
+  const DiskConfig& disk_config() const { return options_.disk; }
+
+  // Adds and starts a node in availability zone `az`.
+  NodeId AddNode(std::string name, int az, NodeFactory factory);
+  int num_nodes() const { return static_cast<int>(nodes_.size()); }
+  const std::string& name(NodeId id) const { return nodes_.at(id).name; }
+  int az(NodeId id) const { return nodes_.at(id).az; }
+  std::vector<NodeId> NodesInAz(int az) const;
+
+  bool IsUp(NodeId id) const { return nodes_.at(id).instance != nullptr; }
+  uint64_t incarnation(NodeId id) const { return nodes_.at(id).incarnation; }
+  // Crash: the node's memory, timers and pending calls are gone; its disk
+  // keeps only synced data (maybe a torn unsynced tail). No-op if down.
+  void Crash(NodeId id);
+  // Restart a crashed node from its disk. No-op if up.
+  void Restart(NodeId id);
+
+  // The running instance of node `id`, as type T (a test's view into a
+  // client node, for example). Aborts if the node is down or not a T.
+  template <typename T>
+  T& node(NodeId id) {
+    Node* n = nodes_.at(id).instance.get();
+    T* t = dynamic_cast<T*>(n);
+    if (t == nullptr) NodeTypeError(id);
+    return *t;
+  }
+
+  // The persistent disk of a node, for fault injection in tests.
+  DiskState& disk_state(NodeId id) { return *nodes_.at(id).disk; }
+
+  // Runs `action` at virtual time `when` and notes it in the trace.
+  void At(Time when, std::string description, std::function<void()> action);
+
+  // Runs until `done()` or until `max` more virtual time has passed.
+  bool RunUntil(const std::function<bool()>& done, Duration max);
+  void RunFor(Duration d) { sim_.RunFor(d); }
+
+ private:
+  friend class NodeContext;
+  struct NodeSlot {
+    std::string name;
+    int az = 0;
+    NodeFactory factory;
+    uint64_t incarnation = 0;
+    std::unique_ptr<DiskState> disk;
+    std::unique_ptr<NodeContext> ctx;
+    std::unique_ptr<Node> instance;
+  };
+
+  void StartIncarnation(NodeId id);
+  void SendFrom(Packet packet);
+  void Deliver(Packet packet);
+  [[noreturn]] void NodeTypeError(NodeId id) const;
+
+  WorldOptions options_;
+  Simulator sim_;
+  Network network_;
+  std::vector<NodeSlot> nodes_;
+};
+
+// A random fault generator (a "nemesis"), every choice drawn from the world's
+// seed. It applies one fault at a time for `fault_duration`, then heals it and
+// waits `interval` before the next, until `until`.
+struct NemesisOptions {
+  std::vector<NodeId> targets;  // nodes it may crash, isolate or slow down
+  Time until = Seconds(10);
+  Duration interval = Millis(300);
+  Duration fault_duration = Millis(500);
+  int max_nodes_down = 1;  // crashes or isolations at once
+  bool crashes = true;
+  bool partitions = true;
+  bool az_outages = false;  // isolates a whole AZ (ignores max_nodes_down)
+  bool slow_nodes = true;
+  double slow_multiplier = 20;
+};
+void StartNemesis(World& world, NemesisOptions options);
+
+}  // namespace auroralab
+
+#endif  // AURORALAB_LABS_FRAMEWORK_WORLD_H_
