@@ -27,13 +27,34 @@ Network::Network(Simulator& sim, NetworkConfig config)
     : sim_(sim), config_(config), rng_(sim.rng().Fork()) {}
 
 void Network::AddNode(NodeId id, int az) {
-  if (id >= static_cast<NodeId>(az_of_.size())) {
-    az_of_.resize(id + 1, 0);
-    nodes_.resize(id + 1);
-    stats_.sent_by_node.resize(id + 1);
-    stats_.received_by_node.resize(id + 1);
+  if (id >= num_nodes()) {
+    const size_t old_n = az_of_.size();
+    const size_t n = id + 1;
+    std::vector<TrafficCounter> links(n * n);
+    for (size_t a = 0; a < old_n; ++a) {
+      for (size_t b = 0; b < old_n; ++b) links[a * n + b] = link_counters_[a * old_n + b];
+    }
+    link_counters_ = std::move(links);
+    az_of_.resize(n, 0);
+    nodes_.resize(n);
+    stats_.sent_by_node.resize(n);
+    stats_.received_by_node.resize(n);
   }
   az_of_[id] = az;
+}
+
+const NetworkStats& Network::stats() const {
+  const size_t n = az_of_.size();
+  stats_.by_link.clear();
+  for (size_t a = 0; a < n; ++a) {
+    for (size_t b = 0; b < n; ++b) {
+      const TrafficCounter& c = link_counters_[a * n + b];
+      if (c.messages > 0) stats_.by_link[{static_cast<NodeId>(a), static_cast<NodeId>(b)}] = c;
+    }
+  }
+  stats_.by_method.clear();
+  for (const auto& [method, c] : method_counters_) stats_.by_method[method] = c;  // sorted
+  return stats_;
 }
 
 void Network::set_config(const NetworkConfig& config) {
@@ -117,7 +138,7 @@ void Network::Release(NodeId node) {
   LogChange(absl::StrCat("release messages to node ", node));
   std::vector<Packet> packets = std::move(state.held_packets);
   state.held_packets.clear();
-  for (Packet& p : packets) Arrive(std::move(p));
+  for (Packet& p : packets) Arrive(p);
 }
 
 void Network::SetBandwidth(NodeId node, int64_t bytes_per_second) {
@@ -130,6 +151,8 @@ void Network::ResetStats() {
   stats_ = NetworkStats();
   stats_.sent_by_node.resize(n);
   stats_.received_by_node.resize(n);
+  link_counters_.assign(n * n, TrafficCounter());
+  method_counters_.clear();
 }
 
 int64_t Network::BandwidthOf(NodeId node) const {
@@ -171,8 +194,8 @@ void Network::CountSent(const Packet& p) {
   };
   add(stats_.total_sent);
   add(stats_.sent_by_node[p.from]);
-  add(stats_.by_link[{p.from, p.to}]);
-  add(stats_.by_method[p.method]);
+  add(link_counters_[static_cast<size_t>(p.from) * az_of_.size() + p.to]);
+  add(method_counters_[p.method]);
 }
 
 void Network::Drop(const Packet& p, std::string_view why) {
@@ -220,10 +243,30 @@ void Network::Transmit(Packet packet) {
     sender.egress_free_at = depart;
   }
   const Time arrival = depart + DrawLatency(packet);
-  sim_.ScheduleAt(arrival, [this, p = std::move(packet)]() mutable { Arrive(std::move(p)); });
+  const uint32_t slot = Park(std::move(packet));
+  sim_.ScheduleAt(arrival, [this, slot] {
+    Packet p = Unpark(slot);
+    Arrive(p);
+  });
 }
 
-void Network::Arrive(Packet packet) {
+uint32_t Network::Park(Packet packet) {
+  if (free_slots_.empty()) {
+    parked_.push_back(std::move(packet));
+    return static_cast<uint32_t>(parked_.size() - 1);
+  }
+  const uint32_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  parked_[slot] = std::move(packet);
+  return slot;
+}
+
+Packet Network::Unpark(uint32_t slot) {
+  free_slots_.push_back(slot);
+  return std::move(parked_[slot]);
+}
+
+void Network::Arrive(Packet& packet) {
   NodeState& receiver = nodes_[packet.to];
   if (receiver.held) {
     receiver.held_packets.push_back(std::move(packet));
@@ -231,17 +274,21 @@ void Network::Arrive(Packet packet) {
   }
   const int64_t bandwidth = BandwidthOf(packet.to);
   if (bandwidth <= 0) {
-    Deliver(std::move(packet));
+    Deliver(packet);
     return;
   }
   // The receiving NIC takes packets one at a time, in arrival order.
   const Time done = std::max(sim_.Now(), receiver.ingress_free_at) +
                     TransmitTime(packet.WireBytes(), bandwidth);
   receiver.ingress_free_at = done;
-  sim_.ScheduleAt(done, [this, p = std::move(packet)]() mutable { Deliver(std::move(p)); });
+  const uint32_t slot = Park(std::move(packet));
+  sim_.ScheduleAt(done, [this, slot] {
+    Packet p = Unpark(slot);
+    Deliver(p);
+  });
 }
 
-void Network::Deliver(Packet packet) {
+void Network::Deliver(Packet& packet) {
   if (!CanReach(packet.from, packet.to)) {
     Drop(packet, "partitioned in flight");
     return;
@@ -249,7 +296,7 @@ void Network::Deliver(Packet packet) {
   TrafficCounter& c = stats_.received_by_node[packet.to];
   ++c.messages;
   c.bytes += static_cast<uint64_t>(packet.WireBytes());
-  if (deliver_) deliver_(std::move(packet));
+  if (deliver_) deliver_(packet);
 }
 
 }  // namespace auroralab

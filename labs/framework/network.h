@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "labs/framework/random.h"
 #include "labs/framework/simulator.h"
 #include "labs/framework/time.h"
@@ -109,7 +110,8 @@ struct NetworkStats {
 
 class Network {
  public:
-  using DeliverFn = std::function<void(Packet)>;
+  // Receives each arriving packet; it may move from it.
+  using DeliverFn = std::function<void(Packet&)>;
 
   Network(Simulator& sim, NetworkConfig config);
   Network(const Network&) = delete;
@@ -147,7 +149,8 @@ class Network {
   // Overrides the configured bandwidth for one node (0 = unlimited).
   void SetBandwidth(NodeId node, int64_t bytes_per_second);
 
-  const NetworkStats& stats() const { return stats_; }
+  // A snapshot of the counters (maps built on demand, in sorted order).
+  const NetworkStats& stats() const;
   void ResetStats();
 
  private:
@@ -165,8 +168,12 @@ class Network {
   Duration TransmitTime(int64_t bytes, int64_t bandwidth) const;
   // Transmits one copy: egress queueing, latency, then Arrive().
   void Transmit(Packet packet);
-  void Arrive(Packet packet);
-  void Deliver(Packet packet);
+  void Arrive(Packet& packet);
+  void Deliver(Packet& packet);
+  // In-flight packets live in slots so that scheduled events capture only an
+  // index (small enough for std::function's inline storage: no allocation).
+  uint32_t Park(Packet packet);
+  Packet Unpark(uint32_t slot);
   void Drop(const Packet& p, std::string_view why);
   void CountSent(const Packet& p);
   void LogChange(std::string_view what);
@@ -178,7 +185,12 @@ class Network {
   std::vector<int> az_of_;
   std::vector<NodeState> nodes_;
   std::set<std::pair<NodeId, NodeId>> blocked_;  // directed (from, to)
-  NetworkStats stats_;
+  std::vector<Packet> parked_;
+  std::vector<uint32_t> free_slots_;
+  // Hot-path counters; stats() turns them into NetworkStats' sorted maps.
+  std::vector<TrafficCounter> link_counters_;  // [from * num_nodes + to]
+  absl::flat_hash_map<std::string, TrafficCounter> method_counters_;  // lookups only
+  mutable NetworkStats stats_;
 };
 
 }  // namespace auroralab

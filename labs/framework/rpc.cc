@@ -40,13 +40,15 @@ RpcEndpoint::~RpcEndpoint() {
 void RpcEndpoint::CallRaw(NodeId to, std::string_view method, std::string body,
                           Duration timeout, RawDone done) {
   const uint64_t call_id = next_call_id_++;
-  std::weak_ptr<RpcEndpoint*> weak = self_ref_;
-  const EventId deadline = sim_.Schedule(timeout, [weak, call_id, method = std::string(method)] {
-    std::shared_ptr<RpcEndpoint*> ep = weak.lock();
-    if (ep == nullptr) return;
-    (*ep)->Complete(call_id, absl::DeadlineExceededError(absl::StrCat(method, " timed out")));
+  // The destructor cancels every pending deadline, so `this` outlives it.
+  const EventId deadline = sim_.Schedule(timeout, [this, call_id] {
+    auto it = pending_.find(call_id);
+    if (it == pending_.end()) return;
+    Complete(call_id, absl::DeadlineExceededError(
+                          absl::StrCat(it->second.method, " to node ", it->second.peer,
+                                       " timed out")));
   });
-  pending_.emplace(call_id, PendingCall{std::move(done), deadline});
+  pending_.emplace(call_id, PendingCall{std::move(done), deadline, to, std::string(method)});
   Packet p;
   p.from = self_;
   p.to = to;
@@ -55,7 +57,7 @@ void RpcEndpoint::CallRaw(NodeId to, std::string_view method, std::string body,
   p.method = std::string(method);
   p.from_incarnation = incarnation_;
   p.body = std::move(body);
-  send_(std::move(p));
+  send_(p);
 }
 
 void RpcEndpoint::HandleRaw(std::string_view method, RawHandler handler) {
@@ -85,10 +87,10 @@ void RpcEndpoint::SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id
   p.status_code = static_cast<int>(status.code());
   p.status_message = std::string(status.message());
   p.body = std::move(body);
-  send_(std::move(p));
+  send_(p);
 }
 
-void RpcEndpoint::OnPacket(Packet packet) {
+void RpcEndpoint::OnPacket(Packet& packet) {
   if (packet.kind == PacketKind::kReply) {
     if (pending_.count(packet.call_id) == 0) {
       sim_.trace().Record(sim_.Now(), TraceKind::kLog, self_, packet.from,

@@ -95,7 +95,7 @@ class RpcEndpoint {
   using RawDone = std::function<void(absl::StatusOr<std::string>)>;
   using RawHandler = std::function<void(std::string_view body, RawResponder responder)>;
   // Hands a packet to the world (which stamps incarnations and routes it).
-  using SendFn = std::function<void(Packet)>;
+  using SendFn = std::function<void(Packet&)>;
 
   RpcEndpoint(Simulator& sim, NodeId self, uint64_t incarnation, SendFn send);
   ~RpcEndpoint();
@@ -137,8 +137,9 @@ class RpcEndpoint {
                RawDone done);
   void HandleRaw(std::string_view method, RawHandler handler);
 
-  // Called by the world with a packet addressed to this incarnation.
-  void OnPacket(Packet packet);
+  // Called by the world with a packet addressed to this incarnation; may
+  // move from it.
+  void OnPacket(Packet& packet);
 
   size_t pending_calls() const { return pending_.size(); }
 
@@ -147,6 +148,8 @@ class RpcEndpoint {
   struct PendingCall {
     RawDone done;
     EventId deadline;
+    NodeId peer;
+    std::string method;  // for the timeout message
   };
 
   void Complete(uint64_t call_id, absl::StatusOr<std::string> result);

@@ -14,7 +14,16 @@ EventId Simulator::Schedule(Duration delay, std::function<void()> fn) {
 EventId Simulator::ScheduleAt(Time when, std::function<void()> fn) {
   const EventId id = next_id_++;
   finished_.push_back(false);
-  queue_.push_back(Event{std::max(when, now_), id, std::move(fn)});
+  uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<uint32_t>(callbacks_.size());
+    callbacks_.push_back(std::move(fn));
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    callbacks_[slot] = std::move(fn);
+  }
+  queue_.push_back(Event{std::max(when, now_), id, slot});
   std::push_heap(queue_.begin(), queue_.end(), Later());
   return id;
 }
@@ -28,21 +37,28 @@ void Simulator::Cancel(EventId id) {
 bool Simulator::SkipCancelled() {
   while (!queue_.empty() && finished_[queue_.front().id]) {
     --cancelled_in_queue_;
-    std::pop_heap(queue_.begin(), queue_.end(), Later());
-    queue_.pop_back();
+    callbacks_[queue_.front().slot] = nullptr;  // frees what it captured
+    PopTop();
   }
   return !queue_.empty();
 }
 
+void Simulator::PopTop() {
+  free_slots_.push_back(queue_.front().slot);
+  std::pop_heap(queue_.begin(), queue_.end(), Later());
+  queue_.pop_back();
+}
+
 bool Simulator::Step() {
   if (!SkipCancelled()) return false;
-  std::pop_heap(queue_.begin(), queue_.end(), Later());
-  Event event = std::move(queue_.back());
-  queue_.pop_back();
+  const Event event = queue_.front();
+  std::function<void()> fn = std::move(callbacks_[event.slot]);
+  callbacks_[event.slot] = nullptr;
+  PopTop();
   now_ = event.time;
   finished_[event.id] = true;
   ++events_run_;
-  event.fn();
+  fn();
   return true;
 }
 

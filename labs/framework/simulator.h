@@ -56,10 +56,12 @@ class Simulator {
   uint64_t events_run() const { return events_run_; }
 
  private:
+  // Heap entries are small PODs; the callbacks stay put in `callbacks_`, so
+  // sifting the heap never moves a std::function.
   struct Event {
     Time time;
-    EventId id;  // also the tie-breaking sequence number
-    std::function<void()> fn;
+    EventId id;     // also the tie-breaking sequence number
+    uint32_t slot;  // index into callbacks_
   };
   struct Later {
     bool operator()(const Event& a, const Event& b) const {
@@ -69,12 +71,15 @@ class Simulator {
 
   // Removes cancelled events from the top; returns false if the queue is empty.
   bool SkipCancelled();
+  void PopTop();
 
   uint64_t seed_;
   Time now_ = 0;
   EventId next_id_ = 1;
   uint64_t events_run_ = 0;
   std::vector<Event> queue_;  // a min-heap under Later
+  std::vector<std::function<void()>> callbacks_;
+  std::vector<uint32_t> free_slots_;
   // finished_[id]: the event ran or was cancelled. Ids are dense, so one bit
   // per event ever scheduled is cheaper than a hash set and needs no hashing.
   std::vector<bool> finished_;

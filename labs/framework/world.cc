@@ -15,7 +15,7 @@ NodeContext::NodeContext(World& world, NodeId id, uint64_t incarnation, Rng rng)
       incarnation_(incarnation),
       rng_(rng),
       alive_(std::make_shared<bool>(true)),
-      rpc_(world.sim_, id, incarnation, [&world](Packet p) { world.SendFrom(std::move(p)); }),
+      rpc_(world.sim_, id, incarnation, [&world](Packet& p) { world.SendFrom(p); }),
       disk_(world.sim_, *world.nodes_[id].disk, world.options_.disk, rng_, id) {}
 
 NodeContext::~NodeContext() { *alive_ = false; }
@@ -42,7 +42,7 @@ void NodeContext::Log(std::string_view message) {
 World::World(WorldOptions options)
     : options_(std::move(options)), sim_(options_.seed), network_(sim_, options_.network) {
   sim_.trace().set_keep_events(options_.keep_trace);
-  network_.set_deliver([this](Packet p) { Deliver(std::move(p)); });
+  network_.set_deliver([this](Packet& p) { Deliver(p); });
 }
 
 World::~World() {
@@ -106,14 +106,14 @@ void World::Restart(NodeId id) {
   StartIncarnation(id);
 }
 
-void World::SendFrom(Packet packet) {
+void World::SendFrom(Packet& packet) {
   if (packet.kind == PacketKind::kRequest && packet.to >= 0 && packet.to < num_nodes()) {
     packet.to_incarnation = nodes_[packet.to].incarnation;
   }
   network_.Send(std::move(packet));
 }
 
-void World::Deliver(Packet packet) {
+void World::Deliver(Packet& packet) {
   NodeSlot& slot = nodes_[packet.to];
   if (slot.instance == nullptr) {
     trace().Record(Now(), TraceKind::kDrop, packet.from, packet.to, "receiver is down",
@@ -127,7 +127,7 @@ void World::Deliver(Packet packet) {
   }
   trace().Record(Now(), TraceKind::kDeliver, packet.to, packet.from, packet.method,
                  packet.call_id);
-  slot.ctx->rpc().OnPacket(std::move(packet));
+  slot.ctx->rpc().OnPacket(packet);
 }
 
 void World::NodeTypeError(NodeId id) const {

@@ -99,8 +99,8 @@ class World {
   };
 
   void StartIncarnation(NodeId id);
-  void SendFrom(Packet packet);
-  void Deliver(Packet packet);
+  void SendFrom(Packet& packet);
+  void Deliver(Packet& packet);
   [[noreturn]] void NodeTypeError(NodeId id) const;
 
   WorldOptions options_;
