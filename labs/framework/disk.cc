@@ -18,16 +18,20 @@ std::string DiskState::Crash(Rng& rng, double torn_write_probability) {
       it = files_.erase(it);
       continue;
     }
-    if (f.current != f.durable) {
-      const bool appended_only = f.current.size() > f.durable.size() &&
-                                 f.current.compare(0, f.durable.size(), f.durable) == 0;
+    const bool appended_only = f.durable_generation == f.generation;
+    if (!appended_only || f.current.size() != f.durable.size()) {
       size_t keep = 0;
       if (appended_only && rng.Bernoulli(torn_write_probability)) {
         keep = rng.Uniform(f.current.size() - f.durable.size());
       }
       absl::StrAppend(&lost, " ", it->first, keep > 0 ? ":torn" : ":lost-unsynced");
-      f.current = f.current.substr(0, f.durable.size() + keep);  // keep == 0: durable
+      if (appended_only) {
+        f.current.resize(f.durable.size() + keep);  // keep == 0: back to durable
+      } else {
+        f.current = f.durable;
+      }
       f.durable = f.current;  // what survived is now simply on disk
+      f.durable_generation = f.generation;
     }
     ++it;
   }
@@ -73,7 +77,9 @@ absl::Status Disk::Append(std::string_view file, std::string_view data) {
 
 absl::Status Disk::Write(std::string_view file, std::string_view data) {
   if (absl::Status s = CheckWrite(file); !s.ok()) return s;
-  state_.files()[std::string(file)].current.assign(data);
+  DiskState::File& f = state_.files()[std::string(file)];
+  f.current.assign(data);
+  ++f.generation;
   return absl::OkStatus();
 }
 
@@ -87,10 +93,21 @@ absl::Status Disk::Remove(std::string_view file) {
 }
 
 void Disk::Sync(std::function<void(absl::Status)> done) {
-  // Snapshot what this sync covers: every file's contents right now.
-  std::map<std::string, std::string> snapshot;
+  // What this sync covers: every file as it is right now. Appended files are
+  // recorded by size; a file overwritten since it was last durable needs a
+  // copy of its contents.
+  struct Covered {
+    std::string name;
+    uint64_t generation;
+    size_t size;
+    std::string contents;  // only when overwritten
+  };
+  std::vector<Covered> covered;
   for (const auto& [name, f] : state_.files()) {
-    if (!f.durable_exists || f.current != f.durable) snapshot.emplace(name, f.current);
+    const bool appended_only = f.durable_exists && f.durable_generation == f.generation;
+    if (appended_only && f.current.size() == f.durable.size()) continue;  // clean
+    covered.push_back(Covered{name, f.generation, f.current.size(),
+                              appended_only ? std::string() : f.current});
   }
   bool fail = false;
   if (state_.fail_next_syncs > 0) {
@@ -107,7 +124,7 @@ void Disk::Sync(std::function<void(absl::Status)> done) {
   DiskState* state = &state_;
   Simulator* sim = &sim_;
   const int node = trace_node_;
-  sim_.ScheduleAt(complete_at, [state, sim, node, epoch, fail, snapshot = std::move(snapshot),
+  sim_.ScheduleAt(complete_at, [state, sim, node, epoch, fail, covered = std::move(covered),
                                 done = std::move(done)]() {
     if (state->epoch() != epoch) return;  // the node crashed first: nothing became durable
     if (fail) {
@@ -115,13 +132,18 @@ void Disk::Sync(std::function<void(absl::Status)> done) {
       done(absl::UnavailableError("injected disk sync failure"));
       return;
     }
-    for (const auto& [name, contents] : snapshot) {
-      auto it = state->files().find(name);
+    for (const Covered& c : covered) {
+      auto it = state->files().find(c.name);
       if (it == state->files().end()) continue;  // removed since
       DiskState::File& f = it->second;
-      // Later writes may have extended the file; only the snapshot is durable.
-      f.durable = contents;
+      if (f.generation != c.generation) continue;  // overwritten since: a later sync covers it
+      if (!c.contents.empty() || !f.durable_exists || f.durable_generation != f.generation) {
+        f.durable = c.contents.empty() ? f.current.substr(0, c.size) : c.contents;
+      } else if (c.size > f.durable.size()) {
+        f.durable.append(f.current, f.durable.size(), c.size - f.durable.size());
+      }
       f.durable_exists = true;
+      f.durable_generation = f.generation;
     }
     done(absl::OkStatus());
   });

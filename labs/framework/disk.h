@@ -49,6 +49,11 @@ class DiskState {
     std::string current;  // what reads see
     std::string durable;  // what survives a crash
     bool durable_exists = false;
+    // Bumped by every overwrite. While durable_generation == generation,
+    // `durable` is a prefix of `current` (only appends happened since), so a
+    // sync copies just the new bytes instead of the whole file.
+    uint64_t generation = 0;
+    uint64_t durable_generation = 0;
   };
 
   std::map<std::string, File>& files() { return files_; }

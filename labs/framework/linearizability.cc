@@ -8,12 +8,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
 namespace auroralab {
@@ -75,7 +75,7 @@ struct CacheKeyEq {
 // the operation owning it must have been linearized already, so we backtrack:
 // undo the most recent linearization and try the next candidate after it.
 // Lifting and restoring are O(1) (dancing links) because they happen in
-// stack order.
+// stack order. Read-only operations get a shortcut, see Loop().
 class Search {
  public:
   Search(const std::vector<SearchOp>& ops, int initial_state, StepFn step)
@@ -109,6 +109,7 @@ class Search {
   struct Frame {
     int op;
     int saved_state;  // state before this op was linearized
+    bool cut;         // read-only and state unchanged: see Loop()
     int path;         // node in paths_ for the stack up to and including op
     // The deepest stack reached while this frame was on it, and that stack.
     // Propagated downwards when the frame is popped, so recording the longest
@@ -176,46 +177,78 @@ class Search {
     set_hash_ ^= op_keys_[op];
   }
 
+  // Tries to linearize `op` next. On success it is on the stack and lifted.
+  bool TryLinearize(int op) {
+    const auto [legal, next_state] = step_(state_, op);
+    if (!legal) return false;
+    Flip(op);
+    CacheKey key{Mix64(set_hash_ ^ Mix64(static_cast<uint64_t>(next_state))), next_state,
+                 linearized_};
+    if (!cache_.insert(std::move(key)).second) {
+      Flip(op);  // this configuration was explored before and led nowhere
+      return false;
+    }
+    PushFrame(op, /*cut=*/ops_[op].read_only && next_state == state_);
+    state_ = next_state;
+    Lift(op);
+    return true;
+  }
+
   CheckResult::Verdict Loop(int64_t max_steps, int64_t& steps) {
+    bool has_read_only = false;
+    for (const SearchOp& op : ops_) has_read_only = has_read_only || op.read_only;
     int entry = next_[0];
+    // Set when a new configuration is reached. Then a legal read-only
+    // candidate, if any, is tried first, and it is the only one tried: if the
+    // rest can be linearized from here at all, it can be linearized starting
+    // with that operation (it changes nothing, and as a candidate it waits for
+    // nothing). So when it fails, this whole configuration fails ("cut").
+    bool fresh = true;
     while (next_[0] != -1) {
+      if (fresh) {
+        fresh = false;
+        entry = next_[0];
+        for (int node = next_[0]; has_read_only && !node_is_return_[node]; node = next_[node]) {
+          const int op = node_op_[node];
+          if (!ops_[op].read_only) continue;
+          if (steps >= max_steps) return CheckResult::kUnknown;
+          ++steps;
+          if (TryLinearize(op)) {
+            fresh = true;
+            break;
+          }
+        }
+        continue;
+      }
       if (steps >= max_steps) return CheckResult::kUnknown;
       ++steps;
-      const int op = node_op_[entry];
       if (!node_is_return_[entry]) {
-        const auto [legal, next_state] = step_(state_, op);
-        if (legal) {
-          Flip(op);
-          CacheKey key{Mix64(set_hash_ ^ Mix64(static_cast<uint64_t>(next_state))), next_state,
-                       linearized_};
-          if (cache_.insert(std::move(key)).second) {
-            PushFrame(op);
-            state_ = next_state;
-            Lift(op);
-            entry = next_[0];
-            continue;
-          }
-          Flip(op);  // seen this configuration before: not linearized after all
+        if (TryLinearize(node_op_[entry])) {
+          fresh = true;
+          entry = next_[0];
+        } else {
+          entry = next_[entry];
         }
-        entry = next_[entry];
-      } else {
-        // A return: its operation must already be linearized, but is not.
-        if (stack_.empty()) return CheckResult::kIllegal;
-        const Frame frame = PopFrame();
-        state_ = frame.saved_state;
-        Flip(frame.op);
-        Unlift(frame.op);
-        entry = next_[call_node_[frame.op]];
+        continue;
       }
+      // A return: its operation must already be linearized, but is not.
+      if (stack_.empty()) return CheckResult::kIllegal;
+      const Frame frame = PopFrame();
+      state_ = frame.saved_state;
+      Flip(frame.op);
+      Unlift(frame.op);
+      // After a cut frame fails, the configuration below it has failed too:
+      // restart at the frame's own return, which backtracks once more.
+      entry = frame.cut ? ret_node_[frame.op] : next_[call_node_[frame.op]];
     }
     return CheckResult::kOk;
   }
 
-  void PushFrame(int op) {
+  void PushFrame(int op, bool cut) {
     const int path = static_cast<int>(paths_.size());
     paths_.push_back({op, stack_.empty() ? -1 : stack_.back().path});
     const int depth = static_cast<int>(stack_.size()) + 1;
-    stack_.push_back({op, state_, path, depth, path});
+    stack_.push_back({op, state_, cut, path, depth, path});
   }
 
   Frame PopFrame() {
@@ -447,9 +480,25 @@ KvModelType KvModel() {
     return {legal, state};
   };
   model.partition = [](const std::vector<KvOperation>& history) {
+    // Values some completed Get actually returned, per key.
+    std::set<std::pair<std::string, std::string>> read;
+    for (const KvOperation& op : history) {
+      if (op.input.kind == KvInput::kGet && !op.output.unknown && op.output.found) {
+        read.insert({op.input.key, op.output.value});
+      }
+    }
     // std::map: partitions come out sorted by key, independent of hashing.
     std::map<std::string, std::vector<KvOperation>> by_key;
-    for (const KvOperation& op : history) by_key[op.input.key].push_back(op);
+    for (const KvOperation& op : history) {
+      // Unknown-outcome operations nobody observed cannot change the verdict
+      // (see KvModel() in the header); leaving them out keeps the search from
+      // trying them at every point in time, which is exponential.
+      if (op.output.unknown &&
+          (op.input.kind == KvInput::kGet || !read.contains({op.input.key, op.input.value}))) {
+        continue;
+      }
+      by_key[op.input.key].push_back(op);
+    }
     std::vector<std::vector<KvOperation>> partitions;
     partitions.reserve(by_key.size());
     for (auto& [key, ops] : by_key) partitions.push_back(std::move(ops));
@@ -457,6 +506,10 @@ KvModelType KvModel() {
   };
   model.describe_partition = [](const std::vector<KvOperation>& ops) {
     return ops.empty() ? std::string("(empty)") : absl::StrCat("key ", Quote(ops[0].input.key));
+  };
+  // Gets never change the state (unknown-outcome ones included).
+  model.read_only = [](const KvInput& input, const KvOutput&) {
+    return input.kind == KvInput::kGet;
   };
   model.describe_operation = DescribeKvOperation;
   model.describe_state = DescribeKvState;
@@ -500,8 +553,8 @@ KvHistory::Record& KvHistory::Pending(int64_t index, const char* caller) {
   // Misuse is a bug in the test itself; fail loudly rather than record a
   // history that silently checks something else.
   if (index < 0 || index >= size() || records_[index].status != Status::kPending) {
-    std::fprintf(stderr, "KvHistory::%s: operation %lld does not exist or already ended\n",
-                 caller, static_cast<long long>(index));
+    std::fprintf(stderr, "KvHistory::%s: operation %lld does not exist or already ended\n", caller,
+                 static_cast<long long>(index));
     std::abort();
   }
   return records_[index];
@@ -531,7 +584,9 @@ void KvHistory::EndPut(int64_t index, int64_t now) {
   r.status = Status::kDone;
 }
 
-void KvHistory::EndUnknown(int64_t index) { Pending(index, "EndUnknown").status = Status::kUnknown; }
+void KvHistory::EndUnknown(int64_t index) {
+  Pending(index, "EndUnknown").status = Status::kUnknown;
+}
 
 void KvHistory::Discard(int64_t index) { Pending(index, "Discard").status = Status::kDiscarded; }
 
@@ -562,12 +617,23 @@ std::string Esc(const std::string& s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -683,7 +749,7 @@ struct Layout {
   std::vector<int64_t> slot_time;  // time of each slot
   std::vector<int> clients;        // sorted client ids
   std::map<int, int> client_lanes;
-  std::vector<int> lane_of_op;     // global lane index
+  std::vector<int> lane_of_op;  // global lane index
   int lanes = 0;
 };
 
@@ -765,15 +831,16 @@ void AppendTimeline(const RenderPartition& part, const Layout& layout, std::stri
     absl::StrAppend(&html, "<div style=\"height:", layout.client_lanes.at(client) * kLaneHeight,
                     "px\">client ", client, "</div>");
   }
-  absl::StrAppend(&html, "</div><div class=\"scroll\"><div class=\"canvas\" style=\"width:",
-                  layout.width, "px;height:", height, "px\">");
+  absl::StrAppend(&html,
+                  "</div><div class=\"scroll\"><div class=\"canvas\" style=\"width:", layout.width,
+                  "px;height:", height, "px\">");
   // Row backgrounds, one per client.
   int first_lane = 0;
   for (int client : layout.clients) {
     const int lanes = layout.client_lanes.at(client);
-    absl::StrAppend(&html, "<div class=\"lane\" style=\"top:",
-                    kAxisHeight + first_lane * kLaneHeight, "px;height:", lanes * kLaneHeight - 1,
-                    "px\"></div>");
+    absl::StrAppend(&html,
+                    "<div class=\"lane\" style=\"top:", kAxisHeight + first_lane * kLaneHeight,
+                    "px;height:", lanes * kLaneHeight - 1, "px\"></div>");
     first_lane += lanes;
   }
   // Time axis: a tick per slot, a label where there is room.
@@ -799,13 +866,13 @@ void AppendTimeline(const RenderPartition& part, const Layout& layout, std::stri
     } else {
       cls += stuck[i] ? " blocked" : " rest";
     }
-    const std::string title =
-        absl::StrCat("client ", op.client_id, " | ", op.text, " | call ", FormatVirtualTime(op.call),
-                     " | return ", open ? "never (outcome unknown)" : FormatVirtualTime(op.ret));
+    const std::string title = absl::StrCat(
+        "client ", op.client_id, " | ", op.text, " | call ", FormatVirtualTime(op.call),
+        " | return ", open ? "never (outcome unknown)" : FormatVirtualTime(op.ret));
     absl::StrAppend(&html, "<div class=\"", cls, "\" data-op=\"", i, "\" style=\"left:", left,
-                    "px;width:", std::max(8, right - left), "px;top:",
-                    kAxisHeight + layout.lane_of_op[i] * kLaneHeight + 3, "px\" title=\"",
-                    Esc(title), "\">");
+                    "px;width:", std::max(8, right - left),
+                    "px;top:", kAxisHeight + layout.lane_of_op[i] * kLaneHeight + 3,
+                    "px\" title=\"", Esc(title), "\">");
     absl::StrAppend(&html, "<span class=\"n\"", position[i] > 0 ? "" : " style=\"display:none\"",
                     ">", position[i], "</span>");
     absl::StrAppend(&html, "<span class=\"x\"", stuck[i] ? "" : " style=\"display:none\"",
@@ -821,8 +888,9 @@ void AppendOpCells(const RenderOp& op, std::string& html) {
 
 void AppendLinearizationTable(const RenderPartition& part, size_t k, std::string& html) {
   const RenderLinearization& lin = part.linearizations[k];
-  html += "<table class=\"steps\"><tr><th>step</th><th>client</th><th>operation</th>"
-          "<th>call</th><th>return</th><th>state after</th></tr>";
+  html +=
+      "<table class=\"steps\"><tr><th>step</th><th>client</th><th>operation</th>"
+      "<th>call</th><th>return</th><th>state after</th></tr>";
   absl::StrAppend(&html, "<tr><td>0</td><td colspan=\"4\">(initial state)</td><td>",
                   Esc(part.initial_state), "</td></tr>");
   for (size_t i = 0; i < lin.ops.size(); ++i) {
@@ -846,7 +914,9 @@ void AppendFailureViews(const RenderPartition& part, int p, std::string& html) {
     html += "</div>\n";
   }
   if (count == 0) {
-    html += "<p><b>No operation could be linearized at all.</b></p>";
+    html +=
+        "<p>The search stopped (out of steps, or an invalid history) before it linearized any "
+        "operation of this partition.</p>";
   }
   for (size_t k = 0; k < count; ++k) {
     const RenderLinearization& lin = part.linearizations[k];
@@ -858,11 +928,12 @@ void AppendFailureViews(const RenderPartition& part, int p, std::string& html) {
       const std::string state =
           lin.states_after.empty() ? part.initial_state : lin.states_after.back();
       absl::StrAppend(&html, "<p><b>Then stuck:</b> in state <code>", Esc(state),
-                      "</code> these operations could not be linearized next (one of them must "
-                      "be, since the first of them returns before any other remaining "
-                      "operation is called):</p>");
-      html += "<table class=\"steps\"><tr><th>client</th><th>operation</th><th>call</th>"
-              "<th>return</th><th>why</th></tr>";
+                      "</code> none of these operations could be linearized next. (The next "
+                      "operation has to be one of them: every other remaining operation was "
+                      "called after one of these had already returned.)</p>");
+      html +=
+          "<table class=\"steps\"><tr><th>client</th><th>operation</th><th>call</th>"
+          "<th>return</th><th>why</th></tr>";
       for (const RenderStuck& s : lin.stuck) {
         absl::StrAppend(&html, "<tr class=\"stuck\" data-op=\"", s.op, "\">");
         AppendOpCells(part.ops[s.op], html);
@@ -874,8 +945,9 @@ void AppendFailureViews(const RenderPartition& part, int p, std::string& html) {
       }
       html += "</table>";
     } else {
-      html += "<p>The search ran out of steps before finishing this partition; the operations "
-              "not shown above were simply not reached.</p>";
+      html +=
+          "<p>The search ran out of steps before finishing this partition; the operations "
+          "not shown above were simply not reached.</p>";
     }
     html += "</div>\n";
   }
@@ -884,19 +956,20 @@ void AppendFailureViews(const RenderPartition& part, int p, std::string& html) {
 void AppendPartition(const RenderPartition& part, int p, std::string& html) {
   const bool ok = part.verdict == CheckResult::kOk;
   absl::StrAppend(&html, "<section class=\"part\" id=\"p", p, "\" data-p=\"", p, "\">");
-  const std::string heading = absl::StrCat(
-      Esc(part.name), " <span class=\"badge ", VerdictClass(part.verdict), "\">",
-      VerdictName(part.verdict), "</span> <small>", part.ops.size(), " operations, ",
-      part.steps, " search steps</small>");
+  const std::string heading =
+      absl::StrCat(Esc(part.name), " <span class=\"badge ", VerdictClass(part.verdict), "\">",
+                   VerdictName(part.verdict), "</span> <small>", part.ops.size(), " operations, ",
+                   part.steps, " search steps</small>");
   if (ok) {
     absl::StrAppend(&html, "<details><summary>", heading, "</summary>");
   } else {
     absl::StrAppend(&html, "<h2>", heading, "</h2>");
-    html += "<div class=\"legend\"><span><i style=\"background:#c8e6c9\"></i>linearized "
-            "(numbered in order)</span><span><i style=\"background:#ffcdd2;border:2px solid "
-            "#c62828\"></i>could not be linearized next</span><span><i style=\"background:"
-            "#f5f5f5;border-style:dotted\"></i>not reached</span><span><i style=\"border-right:"
-            "3px dashed #546e7a\"></i>outcome unknown (open-ended)</span></div>";
+    html +=
+        "<div class=\"legend\"><span><i style=\"background:#c8e6c9\"></i>linearized "
+        "(numbered in order)</span><span><i style=\"background:#ffcdd2;border:2px solid "
+        "#c62828\"></i>could not be linearized next</span><span><i style=\"background:"
+        "#f5f5f5;border-style:dotted\"></i>not reached</span><span><i style=\"border-right:"
+        "3px dashed #546e7a\"></i>outcome unknown (open-ended)</span></div>";
   }
   const Layout layout = ComputeLayout(part);
   AppendTimeline(part, layout, html);
@@ -916,9 +989,8 @@ void AppendPartition(const RenderPartition& part, int p, std::string& html) {
       for (const RenderStuck& s : lin.stuck) ops.push_back(s.op);
       stuck.push_back(IntList(ops));
     }
-    absl::StrAppend(&html, "<script>D[", p, "]={l:[",
-                    absl::StrJoin(lins, ","), "],b:[", absl::StrJoin(stuck, ","),
-                    "],f:", IntList(part.longest_for_op), "};</script>");
+    absl::StrAppend(&html, "<script>D[", p, "]={l:[", absl::StrJoin(lins, ","), "],b:[",
+                    absl::StrJoin(stuck, ","), "],f:", IntList(part.longest_for_op), "};</script>");
   }
   html += "</section>\n";
 }
@@ -934,15 +1006,16 @@ absl::Status WriteHtmlFile(const std::string& path, const CheckResult& result,
   absl::StrAppend(&html, "<h1>Linearizability check <span class=\"badge ",
                   VerdictClass(result.verdict), "\">", VerdictName(result.verdict),
                   "</span></h1>\n<pre class=\"msg\">", Esc(result.message), "</pre>\n");
-  html += "<p class=\"help\">Each partition (key) is checked on its own. In the timelines every "
-          "row is one client and every box one operation, stretching from its call to its "
-          "return; time is compressed (each call or return gets one slot, in order, so boxes "
-          "overlap exactly when the operations were concurrent). A linearization must place "
-          "each operation at one instant inside its box. For a failing partition the green, "
-          "numbered boxes are the longest prefix the checker could order legally, and the red "
-          "boxes (&#10007;) are the operations that could not come next; the tables below show "
-          "the model state after each step. Click a box to see the longest partial "
-          "linearization that contains that operation.</p>\n";
+  html +=
+      "<p class=\"help\">Each partition (key) is checked on its own. In the timelines every "
+      "row is one client and every box one operation, stretching from its call to its "
+      "return; time is compressed (each call or return gets one slot, in order, so boxes "
+      "overlap exactly when the operations were concurrent). A linearization must place "
+      "each operation at one instant inside its box. For a failing partition the green, "
+      "numbered boxes are the longest prefix the checker could order legally, and the red "
+      "boxes (&#10007;) are the operations that could not come next; the tables below show "
+      "the model state after each step. Click a box to see the longest partial "
+      "linearization that contains that operation.</p>\n";
   // Index: failing partitions first, then unknown, then OK, each in partition order.
   std::vector<int> order;
   for (CheckResult::Verdict v : {CheckResult::kIllegal, CheckResult::kUnknown, CheckResult::kOk}) {
@@ -950,8 +1023,9 @@ absl::Status WriteHtmlFile(const std::string& path, const CheckResult& result,
       if (partitions[p].verdict == v) order.push_back(static_cast<int>(p));
     }
   }
-  html += "<table class=\"index\"><tr><th>partition</th><th>verdict</th><th>operations</th>"
-          "<th>search steps</th></tr>";
+  html +=
+      "<table class=\"index\"><tr><th>partition</th><th>verdict</th><th>operations</th>"
+      "<th>search steps</th></tr>";
   for (int p : order) {
     const RenderPartition& part = partitions[p];
     absl::StrAppend(&html, "<tr><td><a href=\"#p", p, "\">", Esc(part.name),

@@ -34,7 +34,6 @@
 // * Models. State must be copyable, comparable with ==, and hashable with
 //   absl::Hash (give your own types an AbslHashValue friend; integers,
 //   strings, pairs, tuples, vectors and std::map work out of the box). States
-//   are interned, so step functions only see states they returned earlier.
 //   `step` must be a pure function. `partition` must be deterministic: the
 //   HTML writer calls it again and relies on getting the same sub-histories
 //   in the same order.
@@ -44,6 +43,13 @@
 //   it means "not proven linearizable", never "pass".
 // * Determinism. The same model, history and options always produce the same
 //   CheckResult (including the message) and the same HTML page.
+// * Cost. The search is exponential in the number of operations outstanding
+//   at the same time within one partition (unknown-outcome operations stay
+//   outstanding forever). A few thousand operations per partition with up to
+//   ~10 concurrent clients typically take milliseconds; proving a long
+//   history illegal takes more, since every alternative before the violation
+//   must be ruled out. Memory is about one bitset (operations / 8 bytes) per
+//   search step.
 //
 // Typical use in a test of a key-value store:
 //
@@ -109,6 +115,13 @@ struct Model {
   // Human-readable text for one operation and for a state.
   std::function<std::string(const Input&, const Output&)> describe_operation;
   std::function<std::string(const State&)> describe_state;
+  // Optional performance hint: true if this operation never changes the state,
+  // in any state where it is legal (e.g. a read). The search then linearizes
+  // such operations as soon as they are legal and never tries them anywhere
+  // else, which removes most backtracking on read-heavy histories. Getting it
+  // wrong (returning true for an operation that can change the state) makes
+  // the checker unsound, so leave it empty when in doubt.
+  std::function<bool(const Input&, const Output&)> read_only;
 };
 
 struct CheckOptions {
@@ -134,8 +147,9 @@ struct CheckResult {
     // Sequences of operation indices (into this partition's operations, in
     // linearization order). kOk: exactly one, a complete linearization.
     // Otherwise: the distinct longest partial linearizations found -- for
-    // every operation the longest prefix that included it -- longest first.
-    // Empty if no operation could be linearized at all.
+    // every operation the longest prefix that included it -- longest first,
+    // at most CheckOptions::max_partial_linearizations of them. Empty if no
+    // operation could be linearized at all (or the search never got here).
     std::vector<std::vector<int>> linearizations;
     // For each operation: index into `linearizations` of the longest one
     // that contains it, or -1 if none does.
@@ -166,6 +180,7 @@ namespace linearizability_internal {
 struct SearchOp {
   int64_t call = 0;
   int64_t ret = 0;
+  bool read_only = false;  // Model::read_only
 };
 
 struct SearchOutcome {
@@ -224,16 +239,20 @@ class StateTable {
 
 template <typename State, typename Input, typename Output>
 std::vector<std::vector<Operation<Input, Output>>> Partition(
-    const Model<State, Input, Output>& model, const std::vector<Operation<Input, Output>>& history) {
+    const Model<State, Input, Output>& model,
+    const std::vector<Operation<Input, Output>>& history) {
   if (model.partition) return model.partition(history);
   return {history};
 }
 
-template <typename Input, typename Output>
-std::vector<SearchOp> ToSearchOps(const std::vector<Operation<Input, Output>>& ops) {
+template <typename State, typename Input, typename Output>
+std::vector<SearchOp> ToSearchOps(const Model<State, Input, Output>& model,
+                                  const std::vector<Operation<Input, Output>>& ops) {
   std::vector<SearchOp> out;
   out.reserve(ops.size());
-  for (const auto& op : ops) out.push_back({op.call, op.ret});
+  for (const auto& op : ops) {
+    out.push_back({op.call, op.ret, model.read_only && model.read_only(op.input, op.output)});
+  }
   return out;
 }
 
@@ -303,12 +322,12 @@ FailureText DescribeFailure(const Model<State, Input, Output>& model,
   const State state = states.empty() ? model.init() : states.back();
   text.state_after = DescribeState(model, state);
   if (partition.verdict != CheckResult::kIllegal) return text;
-  for (int index : NextCandidates(ToSearchOps(ops), longest)) {
+  for (int index : NextCandidates(ToSearchOps(model, ops), longest)) {
     const bool legal = model.step(state, ops[index].input, ops[index].output).first;
-    text.stuck.push_back(absl::StrCat(
-        DescribeOpWithTimes(model, ops, index), ": ",
-        legal ? "legal here, but no order of the remaining operations works after it"
-              : "illegal in this state"));
+    text.stuck.push_back(
+        absl::StrCat(DescribeOpWithTimes(model, ops, index), ": ",
+                     legal ? "legal here, but no order of the remaining operations works after it"
+                           : "illegal in this state"));
   }
   return text;
 }
@@ -330,7 +349,7 @@ CheckResult CheckOperations(const Model<State, Input, Output>& model,
     CheckResult::Partition& out = result.partitions.emplace_back();
     out.name = internal::PartitionName(model, ops, p);
     out.num_operations = static_cast<int>(ops.size());
-    const std::vector<internal::SearchOp> search_ops = internal::ToSearchOps(ops);
+    const std::vector<internal::SearchOp> search_ops = internal::ToSearchOps(model, ops);
     if (std::string bad = internal::ValidateIntervals(search_ops); !bad.empty()) {
       // A malformed history cannot be judged; report it instead of guessing.
       if (invalid.empty()) invalid = absl::StrCat(out.name, ": ", bad);
@@ -431,8 +450,12 @@ absl::Status WriteLinearizabilityHtml(const std::string& path,
       out.ops.push_back(
           {ops[i].client_id, ops[i].call, ops[i].ret, internal::DescribeOp(model, ops, i)});
     }
-    const std::vector<internal::SearchOp> search_ops = internal::ToSearchOps(ops);
-    for (const std::vector<int>& sequence : checked.linearizations) {
+    const std::vector<internal::SearchOp> search_ops = internal::ToSearchOps(model, ops);
+    std::vector<std::vector<int>> sequences = checked.linearizations;
+    if (sequences.empty() && checked.verdict == CheckResult::kIllegal) {
+      sequences.emplace_back();  // not even a first operation fits: show why
+    }
+    for (const std::vector<int>& sequence : sequences) {
       internal::RenderLinearization& lin = out.linearizations.emplace_back();
       lin.ops = sequence;
       const std::vector<State> states = internal::Replay(model, ops, sequence);
@@ -445,8 +468,7 @@ absl::Status WriteLinearizabilityHtml(const std::string& path,
       if (checked.verdict != CheckResult::kIllegal) continue;
       const State state = states.empty() ? model.init() : states.back();
       for (int index : internal::NextCandidates(search_ops, sequence)) {
-        lin.stuck.push_back(
-            {index, model.step(state, ops[index].input, ops[index].output).first});
+        lin.stuck.push_back({index, model.step(state, ops[index].input, ops[index].output).first});
       }
     }
   }
@@ -464,8 +486,8 @@ struct KvInput {
 };
 
 struct KvOutput {
-  bool found = false;   // kGet: whether the key had a value
-  std::string value;    // kGet: the value read, if found
+  bool found = false;  // kGet: whether the key had a value
+  std::string value;   // kGet: the value read, if found
   // The client never learned the outcome (timeout, crash, still in flight).
   // Record such operations with ret = kNeverReturned. The model accepts any
   // result for them: an unknown Get reads nothing, an unknown Put takes effect
@@ -492,7 +514,15 @@ using KvModelType = Model<KvState, KvInput, KvOutput>;
 
 // Register semantics per key: Get returns the last Put's value, or not found
 // if there was none. Partitions by key (sorted by key), names partitions
-// `key "<key>"`.
+// `key "<key>"`, and marks Gets read-only.
+//
+// The partition function also leaves out unknown-outcome operations that
+// cannot affect the verdict: unknown Gets (they accept any result and change
+// nothing) and unknown Puts whose value no completed Get of that key returned.
+// Such a Put can always be moved to the very end of a linearization, which is
+// the same as dropping it, and keeping it would make the search try it at
+// every point in time. So these operations do not appear in the partitions,
+// the linearizations or the HTML page.
 KvModelType KvModel();
 
 // Shorthand for CheckOperations(KvModel(), history, options).

@@ -15,17 +15,51 @@ uint64_t current_seed = 0;
 bool EnvNumber(const char* name, uint64_t* value) {
   const char* text = std::getenv(name);
   if (text == nullptr || *text == '\0') return false;
-  if (!absl::SimpleAtoi(text, value)) {
+  // SimpleAtoi clobbers its output on failure; keep the caller's default.
+  uint64_t parsed = 0;
+  if (!absl::SimpleAtoi(text, &parsed)) {
     std::fprintf(stderr, "auroralab: ignoring %s=%s (not a number)\n", name, text);
     return false;
   }
+  *value = parsed;
   return true;
+}
+
+// Failed assertions recorded so far in the running test. Counting them (not
+// just asking HasFailure()) lets the runner see a seed fail even when the
+// test had already failed before.
+int FailureCount() {
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (info == nullptr) return ::testing::Test::HasFailure() ? 1 : 0;
+  const ::testing::TestResult* result = info->result();
+  int failures = 0;
+  for (int i = 0; i < result->total_part_count(); ++i) {
+    failures += result->GetTestPartResult(i).failed();
+  }
+  return failures;
 }
 
 std::string CurrentTestName() {
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
   if (info == nullptr) return "unknown";
   return absl::StrCat(info->test_suite_name(), ".", info->name());
+}
+
+// Under `bazel test` the outputs directory is inside a sandbox that is gone
+// by the time anyone reads the message; Bazel copies it to bazel-testlogs/.
+std::string DisplayPath(const std::string& path) {
+  const char* target = std::getenv("TEST_TARGET");
+  const char* outputs = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
+  if (std::getenv("TEST_SRCDIR") == nullptr || target == nullptr || outputs == nullptr) {
+    return path;
+  }
+  std::string label = target;
+  if (label.rfind("//", 0) == 0) label = label.substr(2);
+  const size_t colon = label.find(':');
+  if (colon != std::string::npos) label[colon] = '/';
+  const std::string outputs_dir = outputs;
+  if (path.rfind(outputs_dir, 0) != 0) return path;
+  return absl::StrCat("bazel-testlogs/", label, "/test.outputs", path.substr(outputs_dir.size()));
 }
 
 }  // namespace
@@ -61,7 +95,7 @@ std::string ArtifactPath(std::string_view suffix) {
 void RunSeeds(const WorldOptions& options, const std::function<void(World&)>& scenario,
               int default_seeds) {
   for (uint64_t seed : SeedsToRun(default_seeds)) {
-    const bool failed_before = ::testing::Test::HasFailure();
+    const int failures_before = FailureCount();
     current_seed = seed;
     WorldOptions seeded = options;
     seeded.seed = seed;
@@ -70,9 +104,10 @@ void RunSeeds(const WorldOptions& options, const std::function<void(World&)>& sc
       SCOPED_TRACE(absl::StrCat("seed=", seed));
       scenario(world);
     }
-    if (!failed_before && ::testing::Test::HasFailure()) {
+    if (FailureCount() > failures_before) {
       const std::string trace_path = ArtifactPath("trace.jsonl");
       const absl::Status written = world.trace().WriteJsonLines(trace_path);
+      const std::string shown_path = DisplayPath(trace_path);
       std::fprintf(stderr,
                    "\n[auroralab] FAILED with seed %llu at virtual time %s.\n"
                    "[auroralab] replay: %s\n"
@@ -80,7 +115,7 @@ void RunSeeds(const WorldOptions& options, const std::function<void(World&)>& sc
                    "[auroralab] last events:\n%s\n",
                    static_cast<unsigned long long>(seed), FormatTime(world.Now()).c_str(),
                    ReplayCommand(seed).c_str(),
-                   written.ok() ? trace_path.c_str() : std::string(written.message()).c_str(),
+                   written.ok() ? shown_path.c_str() : std::string(written.message()).c_str(),
                    world.trace().Tail(15).c_str());
       current_seed = 0;
       return;

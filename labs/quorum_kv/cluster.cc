@@ -1,0 +1,111 @@
+#include "labs/quorum_kv/cluster.h"
+
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "labs/framework/sim_test.h"
+
+namespace auroralab::quorum_kv {
+
+KvCluster::KvCluster(World& world, ClusterOptions options)
+    : world_(world), options_(std::move(options)) {
+  status_ = ValidateQuorumConfig(options_.quorum);
+  if (!status_.ok()) return;
+  for (int i = 0; i < options_.quorum.n; ++i) {
+    replicas_.push_back(world_.AddNode(absl::StrCat("r", i), i % 3, KvReplicaFactory()));
+  }
+  for (int j = 0; j < options_.num_clients; ++j) {
+    ClientOptions client;
+    client.quorum = options_.quorum;
+    client.replicas = replicas_;
+    client.client_id = static_cast<uint64_t>(j + 1);
+    client.mode = options_.mode;
+    client.op_timeout = options_.op_timeout;
+    client.retry_interval = options_.retry_interval;
+    absl::StatusOr<NodeFactory> factory = KvClientFactory(std::move(client));
+    if (!factory.ok()) {
+      status_ = factory.status();
+      return;
+    }
+    clients_.push_back(world_.AddNode(absl::StrCat("c", j), j % 3, *std::move(factory)));
+  }
+}
+
+std::vector<int> KvCluster::ReplicasInAz(int az) const {
+  std::vector<int> indices;
+  for (int i = 0; i < static_cast<int>(replicas_.size()); ++i) {
+    if (world_.az(replicas_[i]) == az) indices.push_back(i);
+  }
+  return indices;
+}
+
+void KvCluster::StartPut(int j, const std::string& key, const std::string& value,
+                         std::function<void(absl::Status)> done) {
+  const int64_t op = history_.BeginPut(j, key, value, world_.Now());
+  ++in_flight_;
+  ClientNode(j).Put(key, value, [this, op, done = std::move(done)](absl::Status status) {
+    --in_flight_;
+    if (status.ok()) {
+      history_.EndPut(op, world_.Now());
+    } else {
+      history_.EndUnknown(op);  // a failed write may still have happened
+    }
+    if (done) done(std::move(status));
+  });
+}
+
+void KvCluster::StartGet(int j, const std::string& key,
+                         std::function<void(absl::StatusOr<GetResult>)> done) {
+  const int64_t op = history_.BeginGet(j, key, world_.Now());
+  ++in_flight_;
+  ClientNode(j).Get(key, [this, op, done = std::move(done)](absl::StatusOr<GetResult> result) {
+    --in_flight_;
+    if (result.ok()) {
+      history_.EndGet(op, result->found, result->value, world_.Now());
+    } else {
+      history_.Discard(op);  // a failed read changed nothing
+    }
+    if (done) done(std::move(result));
+  });
+}
+
+absl::Status KvCluster::Put(int j, const std::string& key, const std::string& value) {
+  if (!status_.ok()) return status_;
+  std::optional<absl::Status> result;
+  StartPut(j, key, value, [&result](absl::Status s) { result = std::move(s); });
+  if (!world_.RunUntil([&result] { return result.has_value(); }, HangLimit())) {
+    return absl::InternalError(absl::StrCat("Put(", key, ") never completed: it must finish ",
+                                            "(OK or Unavailable) within op_timeout"));
+  }
+  return *result;
+}
+
+absl::StatusOr<GetResult> KvCluster::Get(int j, const std::string& key) {
+  if (!status_.ok()) return status_;
+  std::optional<absl::StatusOr<GetResult>> result;
+  StartGet(j, key, [&result](absl::StatusOr<GetResult> r) { result = std::move(r); });
+  if (!world_.RunUntil([&result] { return result.has_value(); }, HangLimit())) {
+    return absl::InternalError(absl::StrCat("Get(", key, ") never completed: it must finish ",
+                                            "(OK or Unavailable) within op_timeout"));
+  }
+  return *result;
+}
+
+bool KvCluster::RunUntilQuiet() {
+  return world_.RunUntil([this] { return in_flight_ == 0; }, HangLimit());
+}
+
+absl::Status KvCluster::CheckLinearizable() {
+  const std::vector<KvOperation> ops = history_.ops();
+  const CheckResult result = CheckKvOperations(ops);
+  if (result.ok()) return absl::OkStatus();
+  const std::string path = ArtifactPath("linearizability.html");
+  const absl::Status written = WriteKvLinearizabilityHtml(path, ops, result);
+  return absl::FailedPreconditionError(
+      absl::StrCat(VerdictName(result.verdict), ": ", result.message, "\nHistory page: ",
+                   written.ok() ? path : std::string(written.message())));
+}
+
+}  // namespace auroralab::quorum_kv

@@ -1,0 +1,98 @@
+// KvCluster: the lab 1 test harness. Builds N replicas spread over three AZs
+// plus client nodes in a World, runs operations in virtual time and records
+// every operation's history for the linearizability checker.
+//
+//   RunSeeds([](World& world) {
+//     KvCluster cluster(world, {.mode = ClientMode::kSingleWriter});
+//     ASSERT_OK(cluster.Put(0, "x", "1"));
+//     cluster.IsolateAz(0);
+//     EXPECT_THAT(cluster.Get(0, "x"), HasValue("1"));
+//   });
+//
+// Replica i is "r<i>" in AZ i % 3 (so N = 6 gives two per AZ); client j is
+// "c<j>". Synchronous helpers (Put, Get) run the world until the operation
+// completes; an operation that never completes is reported as a hang.
+#ifndef AURORALAB_LABS_QUORUM_KV_CLUSTER_H_
+#define AURORALAB_LABS_QUORUM_KV_CLUSTER_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "labs/framework/linearizability.h"
+#include "labs/framework/world.h"
+#include "labs/quorum_kv/quorum_kv.h"
+
+namespace auroralab::quorum_kv {
+
+struct ClusterOptions {
+  QuorumConfig quorum;
+  int num_clients = 1;
+  ClientMode mode = ClientMode::kLinearizable;
+  Duration op_timeout = Millis(1000);
+  Duration retry_interval = Millis(25);
+};
+
+class KvCluster {
+ public:
+  // Adds the replicas and clients to `world`. Invalid options (for example a
+  // quorum config that breaks R + W > N) are reported by status().
+  KvCluster(World& world, ClusterOptions options = ClusterOptions());
+
+  // OK if the cluster was built; otherwise why not.
+  const absl::Status& status() const { return status_; }
+
+  World& world() { return world_; }
+  Network& network() { return world_.network(); }
+  const ClusterOptions& options() const { return options_; }
+  const std::vector<NodeId>& replicas() const { return replicas_; }
+  NodeId replica(int i) const { return replicas_.at(i); }
+  NodeId client(int j) const { return clients_.at(j); }
+
+  // Synchronous operations from client `j`: run virtual time until done.
+  absl::Status Put(int j, const std::string& key, const std::string& value);
+  absl::StatusOr<GetResult> Get(int j, const std::string& key);
+
+  // Asynchronous operations, recorded in history(); `done` is optional.
+  void StartPut(int j, const std::string& key, const std::string& value,
+                std::function<void(absl::Status)> done = nullptr);
+  void StartGet(int j, const std::string& key,
+                std::function<void(absl::StatusOr<GetResult>)> done = nullptr);
+  // Operations started and not yet completed.
+  int in_flight() const { return in_flight_; }
+  // Runs until every started operation has completed (false on a hang).
+  bool RunUntilQuiet();
+
+  // Every operation started through this cluster.
+  const KvHistory& history() const { return history_; }
+  // Checks the history; on a violation writes an HTML page of it (path in the
+  // returned error) next to the trace.
+  absl::Status CheckLinearizable();
+
+  // Faults by replica index.
+  void CrashReplica(int i) { world_.Crash(replica(i)); }
+  void RestartReplica(int i) { world_.Restart(replica(i)); }
+  void IsolateAz(int az) { world_.network().IsolateAz(az); }
+  void Heal() { world_.network().Heal(); }
+  // The replicas in one AZ, as indices.
+  std::vector<int> ReplicasInAz(int az) const;
+
+ private:
+  KvClient& ClientNode(int j) { return world_.node<KvClient>(client(j)); }
+  // Longest an operation may take before it counts as a hang.
+  Duration HangLimit() const { return options_.op_timeout + Seconds(5); }
+
+  World& world_;
+  ClusterOptions options_;
+  absl::Status status_;
+  std::vector<NodeId> replicas_;
+  std::vector<NodeId> clients_;
+  KvHistory history_;
+  int in_flight_ = 0;
+};
+
+}  // namespace auroralab::quorum_kv
+
+#endif  // AURORALAB_LABS_QUORUM_KV_CLUSTER_H_
