@@ -101,13 +101,14 @@ void Disk::Sync(std::function<void(absl::Status)> done) {
     uint64_t generation;
     size_t size;
     std::string contents;  // only when overwritten
+    bool overwritten;
   };
   std::vector<Covered> covered;
   for (const auto& [name, f] : state_.files()) {
     const bool appended_only = f.durable_exists && f.durable_generation == f.generation;
     if (appended_only && f.current.size() == f.durable.size()) continue;  // clean
     covered.push_back(Covered{name, f.generation, f.current.size(),
-                              appended_only ? std::string() : f.current});
+                              appended_only ? std::string() : f.current, !appended_only});
   }
   bool fail = false;
   if (state_.fail_next_syncs > 0) {
@@ -136,7 +137,22 @@ void Disk::Sync(std::function<void(absl::Status)> done) {
       auto it = state->files().find(c.name);
       if (it == state->files().end()) continue;  // removed since
       DiskState::File& f = it->second;
-      if (f.generation != c.generation) continue;  // overwritten since: a later sync covers it
+      if (f.generation != c.generation) {
+        // Overwritten after this sync was issued. What it covered must still
+        // become durable (its caller may acknowledge it now), but not the
+        // newer, unsynced overwrite.
+        if (c.overwritten) {
+          f.durable = c.contents;  // durable_generation stays behind: a crash reverts to this
+        } else {
+          // Only the size of an appended file was recorded and those bytes
+          // are gone from memory: flush the newer contents instead, as if the
+          // page cache had written them back early.
+          f.durable = f.current;
+          f.durable_generation = f.generation;
+        }
+        f.durable_exists = true;
+        continue;
+      }
       if (!c.contents.empty() || !f.durable_exists || f.durable_generation != f.generation) {
         f.durable = c.contents.empty() ? f.current.substr(0, c.size) : c.contents;
       } else if (c.size > f.durable.size()) {

@@ -47,9 +47,10 @@ uint64_t Rng::Uniform(uint64_t n) {
 }
 
 int64_t Rng::UniformInt(int64_t lo, int64_t hi) {
-  const uint64_t span = static_cast<uint64_t>(hi - lo) + 1;
+  // Unsigned (modular) arithmetic: hi - lo and lo + offset may not fit in int64_t.
+  const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) + 1;
   if (span == 0) return static_cast<int64_t>(Next());  // the full 64-bit range
-  return lo + static_cast<int64_t>(Uniform(span));
+  return static_cast<int64_t>(static_cast<uint64_t>(lo) + Uniform(span));
 }
 
 double Rng::UniformDouble() { return (Next() >> 11) * 0x1.0p-53; }

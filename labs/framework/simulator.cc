@@ -4,11 +4,21 @@
 #include <utility>
 
 namespace auroralab {
+namespace {
+
+// now + delay, where a delay reaching past the end of time means "never"
+// (kForever) rather than an overflow into the past.
+Time AddSaturating(Time now, Duration delay) {
+  delay = std::max<Duration>(delay, 0);
+  return delay > kForever - now ? kForever : now + delay;
+}
+
+}  // namespace
 
 Simulator::Simulator(uint64_t seed) : seed_(seed), finished_(1, true), rng_(seed) {}
 
 EventId Simulator::Schedule(Duration delay, std::function<void()> fn) {
-  return ScheduleAt(now_ + std::max<Duration>(delay, 0), std::move(fn));
+  return ScheduleAt(AddSaturating(now_, delay), std::move(fn));
 }
 
 EventId Simulator::ScheduleAt(Time when, std::function<void()> fn) {
@@ -69,7 +79,7 @@ uint64_t Simulator::RunUntilIdle(uint64_t max_events) {
 }
 
 void Simulator::RunFor(Duration d) {
-  const Time end = now_ + std::max<Duration>(d, 0);
+  const Time end = AddSaturating(now_, d);
   while (SkipCancelled() && queue_.front().time <= end) Step();
   now_ = end;
 }

@@ -145,7 +145,9 @@ void World::At(Time when, std::string description, std::function<void()> action)
 }
 
 bool World::RunUntil(const std::function<bool()>& done, Duration max) {
-  return sim_.RunUntil(done, Now() + max);
+  // Saturate: RunUntil(done, kForever) must not overflow into the past.
+  const Time deadline = max > kForever - Now() ? kForever : Now() + std::max<Duration>(max, 0);
+  return sim_.RunUntil(done, deadline);
 }
 
 namespace {
@@ -169,10 +171,11 @@ std::function<void()> ApplyRandomFault(NemesisState& s) {
   if (o.slow_nodes && !o.targets.empty()) kinds.push_back(3);
   if (kinds.empty()) return [] {};
   // Distinct random targets, at most max_nodes_down of them.
+  // (None when there are no targets, e.g. AZ outages only, or when
+  // max_nodes_down is 0.)
   std::vector<NodeId> pool = o.targets;
-  const int count =
-      1 + static_cast<int>(s.rng.Uniform(std::max(1, std::min<int>(o.max_nodes_down,
-                                                                    pool.size()))));
+  const int limit = std::min<int>(o.max_nodes_down, static_cast<int>(pool.size()));
+  const int count = limit > 0 ? 1 + static_cast<int>(s.rng.Uniform(limit)) : 0;
   std::vector<NodeId> chosen;
   for (int i = 0; i < count; ++i) {
     const size_t j = s.rng.Uniform(pool.size());
