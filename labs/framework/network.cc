@@ -113,6 +113,22 @@ void Network::UnblockLink(NodeId from, NodeId to) {
   LogChange(absl::StrCat("unblock link ", from, "->", to));
 }
 
+std::vector<std::pair<NodeId, NodeId>> Network::BlockLinks(
+    const std::vector<std::pair<NodeId, NodeId>>& links, std::string_view why) {
+  std::vector<std::pair<NodeId, NodeId>> added;
+  for (const auto& link : links) {
+    if (link.first != link.second && blocked_.insert(link).second) added.push_back(link);
+  }
+  LogChange(why);
+  return added;
+}
+
+void Network::UnblockLinks(const std::vector<std::pair<NodeId, NodeId>>& links,
+                           std::string_view why) {
+  for (const auto& link : links) blocked_.erase(link);
+  LogChange(why);
+}
+
 void Network::Heal() {
   blocked_.clear();
   LogChange("heal");

@@ -136,6 +136,12 @@ class Network {
   void IsolateAz(int az);     // adds to the current cuts
   void BlockLink(NodeId from, NodeId to);  // one-way
   void UnblockLink(NodeId from, NodeId to);
+  // Blocks every listed (from, to) link that is not blocked yet and returns
+  // those, so that UnblockLinks can undo exactly this change and nothing a
+  // test scripted. `why` goes into the trace.
+  std::vector<std::pair<NodeId, NodeId>> BlockLinks(
+      const std::vector<std::pair<NodeId, NodeId>>& links, std::string_view why);
+  void UnblockLinks(const std::vector<std::pair<NodeId, NodeId>>& links, std::string_view why);
   // Removes every partition and blocked link (slowness, holds and bandwidth
   // are separate knobs and stay).
   void Heal();
@@ -143,6 +149,7 @@ class Network {
 
   // Multiplies the latency of every message to or from `node` (1 = normal).
   void SetSlow(NodeId node, double latency_multiplier);
+  double slowness(NodeId node) const { return nodes_.at(node).slowness; }
   // Holds every message arriving for `node` until Release(node).
   void Hold(NodeId node);
   void Release(NodeId node);

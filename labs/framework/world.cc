@@ -182,23 +182,58 @@ std::function<void()> ApplyRandomFault(NemesisState& s) {
     chosen.push_back(pool[j]);
     pool.erase(pool.begin() + j);
   }
+  // Each fault is undone exactly: nodes the test had crashed stay down,
+  // links the test had cut stay cut.
   switch (kinds[s.rng.Uniform(kinds.size())]) {
-    case 0:
-      for (NodeId n : chosen) w.Crash(n);
-      return [&w, chosen] {
-        for (NodeId n : chosen) w.Restart(n);
+    case 0: {
+      std::vector<NodeId> crashed;
+      for (NodeId n : chosen) {
+        if (!w.IsUp(n)) continue;
+        w.Crash(n);
+        crashed.push_back(n);
+      }
+      return [&w, crashed] {
+        for (NodeId n : crashed) w.Restart(n);
       };
-    case 1:
-      for (NodeId n : chosen) w.network().Isolate(n);
-      return [&w] { w.network().Heal(); };
-    case 2:
-      w.network().IsolateAz(static_cast<int>(s.rng.Uniform(3)));
-      return [&w] { w.network().Heal(); };
-    default:
-      for (NodeId n : chosen) w.network().SetSlow(n, o.slow_multiplier);
-      return [&w, chosen] {
-        for (NodeId n : chosen) w.network().SetSlow(n, 1.0);
+    }
+    case 1: {
+      std::vector<std::pair<NodeId, NodeId>> cut;
+      for (NodeId n : chosen) {
+        std::vector<std::pair<NodeId, NodeId>> links;
+        for (NodeId other = 0; other < w.num_nodes(); ++other) {
+          links.push_back({n, other});
+          links.push_back({other, n});
+        }
+        for (const auto& link :
+             w.network().BlockLinks(links, absl::StrCat("isolate node ", n, " (nemesis)"))) {
+          cut.push_back(link);
+        }
+      }
+      return [&w, cut] { w.network().UnblockLinks(cut, "reconnect (nemesis)"); };
+    }
+    case 2: {
+      const int az = static_cast<int>(s.rng.Uniform(3));
+      std::vector<std::pair<NodeId, NodeId>> links;
+      for (NodeId a = 0; a < w.num_nodes(); ++a) {
+        for (NodeId b = 0; b < w.num_nodes(); ++b) {
+          if ((w.az(a) == az) != (w.az(b) == az)) links.push_back({a, b});
+        }
+      }
+      auto cut = w.network().BlockLinks(links, absl::StrCat("isolate AZ ", az, " (nemesis)"));
+      return [&w, cut, az] {
+        w.network().UnblockLinks(cut, absl::StrCat("reconnect AZ ", az, " (nemesis)"));
       };
+    }
+    default: {
+      std::vector<std::pair<NodeId, double>> before;
+      for (NodeId n : chosen) {
+        before.push_back({n, w.network().slowness(n)});
+        w.network().SetSlow(n, o.slow_multiplier);
+      }
+      return [&w, before] {
+        for (const auto& [n, slowness] : before) w.network().SetSlow(n, slowness);
+      };
+    }
   }
 }
 

@@ -110,8 +110,9 @@ class World {
 };
 
 // A random fault generator (a "nemesis"), every choice drawn from the world's
-// seed. It applies one fault at a time for `fault_duration`, then heals it and
-// waits `interval` before the next, until `until`.
+// seed. It applies one fault at a time for `fault_duration`, then undoes just
+// that fault (faults a test scripted itself stay) and waits `interval` before
+// the next, until `until`.
 struct NemesisOptions {
   std::vector<NodeId> targets;  // nodes it may crash, isolate or slow down
   Time until = Seconds(10);

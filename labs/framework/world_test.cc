@@ -360,6 +360,23 @@ TEST(Nemesis, CrashesOnlyTargets) {
   for (NodeId id = 0; id < 4; ++id) EXPECT_TRUE(world.IsUp(id));
 }
 
+TEST(Nemesis, UndoesOnlyItsOwnFaults) {
+  NemesisOptions options = EveryFault(4, 2);  // nodes 0..3 of 5
+  options.az_outages = true;
+  World world(WorldOptions{});
+  for (int i = 0; i < 5; ++i) world.AddNode(absl::StrCat("n", i), i % 3, Scripted());
+  // The test's own faults: node 4 is cut off one way, node 3 is down.
+  world.network().BlockLink(4, 0);
+  world.Crash(3);
+  StartNemesis(world, options);
+  world.RunFor(options.until + Seconds(1));
+  EXPECT_FALSE(world.network().CanReach(4, 0)) << "the nemesis healed a link the test cut";
+  EXPECT_TRUE(world.network().CanReach(0, 4));
+  EXPECT_FALSE(world.IsUp(3)) << "the nemesis restarted a node the test crashed";
+  for (NodeId id : {0, 1, 2}) EXPECT_TRUE(world.IsUp(id));
+  EXPECT_GT(CountTrace(world, TraceKind::kCrash), 1);
+}
+
 TEST(Nemesis, MaxNodesDownZeroNeverCrashesOrIsolates) {
   NemesisOptions options = EveryFault(3, 0);
   options.slow_nodes = false;
