@@ -34,21 +34,17 @@ RpcEndpoint::RpcEndpoint(Simulator& sim, NodeId self, uint64_t incarnation, Send
       self_ref_(std::make_shared<RpcEndpoint*>(this)) {}
 
 RpcEndpoint::~RpcEndpoint() {
-  for (auto& [id, call] : pending_) sim_.Cancel(call.deadline);
+  sim_.Cancel(deadline_timer_);
 }
 
 void RpcEndpoint::CallRaw(NodeId to, std::string_view method, std::string body,
                           Duration timeout, RawDone done) {
   const uint64_t call_id = next_call_id_++;
-  // The destructor cancels every pending deadline, so `this` outlives it.
-  const EventId deadline = sim_.Schedule(timeout, [this, call_id] {
-    auto it = pending_.find(call_id);
-    if (it == pending_.end()) return;
-    Complete(call_id, absl::DeadlineExceededError(
-                          absl::StrCat(it->second.method, " to node ", it->second.peer,
-                                       " timed out")));
-  });
-  pending_.emplace(call_id, PendingCall{std::move(done), deadline, to, std::string(method)});
+  const Time now = sim_.Now();
+  const Time deadline = timeout > kForever - now ? kForever : now + std::max<Duration>(timeout, 0);
+  deadlines_.push({deadline, call_id});
+  pending_.emplace(call_id, PendingCall{std::move(done), to, std::string(method)});
+  ArmDeadlineTimer();
   Packet p;
   p.from = self_;
   p.to = to;
@@ -60,6 +56,34 @@ void RpcEndpoint::CallRaw(NodeId to, std::string_view method, std::string body,
   send_(p);
 }
 
+void RpcEndpoint::ArmDeadlineTimer() {
+  // Drop entries of calls that already completed.
+  while (!deadlines_.empty() && pending_.count(deadlines_.top().second) == 0) deadlines_.pop();
+  if (deadlines_.empty()) return;
+  const Time next = deadlines_.top().first;
+  if (deadline_timer_ != kNoEvent && deadline_timer_at_ <= next) return;  // fires early enough
+  sim_.Cancel(deadline_timer_);
+  deadline_timer_at_ = next;
+  // The destructor cancels this event, so `this` outlives it.
+  deadline_timer_ = sim_.ScheduleAt(next, [this] {
+    deadline_timer_ = kNoEvent;
+    ExpireDeadlines();
+  });
+}
+
+void RpcEndpoint::ExpireDeadlines() {
+  while (!deadlines_.empty() && deadlines_.top().first <= sim_.Now()) {
+    const uint64_t call_id = deadlines_.top().second;
+    deadlines_.pop();
+    auto it = pending_.find(call_id);
+    if (it == pending_.end()) continue;  // completed in time
+    const std::string message =
+        absl::StrCat(it->second.method, " to node ", it->second.peer, " timed out");
+    Complete(call_id, absl::DeadlineExceededError(message));
+  }
+  ArmDeadlineTimer();
+}
+
 void RpcEndpoint::HandleRaw(std::string_view method, RawHandler handler) {
   handlers_[std::string(method)] = std::move(handler);
 }
@@ -69,7 +93,6 @@ void RpcEndpoint::Complete(uint64_t call_id, absl::StatusOr<std::string> result)
   if (it == pending_.end()) return;
   PendingCall call = std::move(it->second);
   pending_.erase(it);
-  sim_.Cancel(call.deadline);
   call.done(std::move(result));
 }
 

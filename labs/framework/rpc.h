@@ -30,10 +30,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -102,18 +104,22 @@ class RpcEndpoint {
   RpcEndpoint(const RpcEndpoint&) = delete;
   RpcEndpoint& operator=(const RpcEndpoint&) = delete;
 
-  template <typename Request, typename Reply>
+  // `done` is any callable taking absl::StatusOr<Reply>. Taking the callable
+  // itself (not a std::function) keeps small lambdas allocation-free.
+  template <typename Request, typename Reply, typename Done>
   void Call(NodeId to, const Method<Request, Reply>& method, const Request& request,
-            Duration timeout,
-            std::type_identity_t<std::function<void(absl::StatusOr<Reply>)>> done) {
+            Duration timeout, Done done) {
+    static_assert(std::is_invocable_v<Done&, absl::StatusOr<Reply>>,
+                  "done must be callable with absl::StatusOr<Reply>");
     CallRaw(to, method.name, request.SerializeAsString(), timeout,
-            [name = method.name, done = std::move(done)](absl::StatusOr<std::string> body) {
-              if (!body.ok()) return done(body.status());
+            [name = method.name, done = std::move(done)](absl::StatusOr<std::string> body) mutable {
+              if (!body.ok()) return done(absl::StatusOr<Reply>(body.status()));
               Reply reply;
               if (!reply.ParseFromString(*body)) {
-                return done(absl::DataLossError(absl::StrCat("malformed reply to ", name)));
+                return done(absl::StatusOr<Reply>(
+                    absl::DataLossError(absl::StrCat("malformed reply to ", name))));
               }
-              done(std::move(reply));
+              done(absl::StatusOr<Reply>(std::move(reply)));
             });
   }
 
@@ -147,10 +153,17 @@ class RpcEndpoint {
   friend class RawResponder;
   struct PendingCall {
     RawDone done;
-    EventId deadline;
     NodeId peer;
     std::string method;  // for the timeout message
   };
+  // (deadline, call id), earliest first. Entries of calls that completed
+  // are skipped when they surface, so completing a call costs nothing here.
+  using Deadline = std::pair<Time, uint64_t>;
+
+  // Keeps one simulator event armed for the earliest pending deadline,
+  // instead of one event per call.
+  void ArmDeadlineTimer();
+  void ExpireDeadlines();
 
   void Complete(uint64_t call_id, absl::StatusOr<std::string> result);
   void SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id, std::string_view method,
@@ -164,6 +177,9 @@ class RpcEndpoint {
   // Looked up by call id only; iterated only to cancel timers on teardown,
   // where order has no effect.
   absl::flat_hash_map<uint64_t, PendingCall> pending_;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<Deadline>> deadlines_;
+  EventId deadline_timer_ = kNoEvent;
+  Time deadline_timer_at_ = kForever;
   absl::flat_hash_map<std::string, RawHandler> handlers_;
   // Responders hold a weak_ptr to this; it expires when the endpoint dies.
   std::shared_ptr<RpcEndpoint*> self_ref_;

@@ -1,0 +1,125 @@
+// Implementation of bazel.h.
+#include "grader/bazel.h"
+
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "grader/runner.h"
+
+namespace auroralab::grader {
+namespace {
+
+// A lab build that takes longer than this is stuck, not slow.
+constexpr int kBuildTimeoutSeconds = 3600;
+
+// Flags every grader invocation of Bazel gets: plain-text logs.
+std::vector<std::string> BazelArgv(const std::string& command) {
+  return {"bazel", command, "--curses=no", "--color=no"};
+}
+
+bool IsErrorLine(const std::string& line) {
+  return line.find("error:") != std::string::npos || line.rfind("ERROR:", 0) == 0;
+}
+
+}  // namespace
+
+BuildOutcome BazelBuild(const std::string& workspace, const std::vector<std::string>& flags,
+                        const std::vector<std::string>& targets, const std::string& log_path) {
+  ProcessSpec spec;
+  spec.argv = BazelArgv("build");
+  // --keep_going: show the student every compile error, not just the first.
+  spec.argv.insert(spec.argv.end(), {"--noshow_progress", "--keep_going"});
+  spec.argv.insert(spec.argv.end(), flags.begin(), flags.end());
+  spec.argv.push_back("--");
+  spec.argv.insert(spec.argv.end(), targets.begin(), targets.end());
+  spec.cwd = workspace;
+  spec.stdout_path = log_path;
+  spec.timeout_seconds = kBuildTimeoutSeconds;
+  // Bazel stays in the grader's process group so Ctrl-C reaches it too.
+  spec.own_session = false;
+  BuildOutcome outcome;
+  absl::StatusOr<ProcessResult> result = RunProcess(spec);
+  if (!result.ok()) {
+    outcome.error = std::string(result.status().message());
+    return outcome;
+  }
+  outcome.seconds = result->seconds;
+  outcome.interrupted = result->interrupted;
+  outcome.ok = result->exited && result->exit_code == 0;
+  if (result->timed_out) {
+    outcome.error = absl::StrCat("the build timed out after ", kBuildTimeoutSeconds, "s");
+  }
+  return outcome;
+}
+
+absl::StatusOr<std::string> BazelInfo(const std::string& workspace,
+                                      const std::vector<std::string>& flags, const std::string& key,
+                                      const std::string& log_path) {
+  ProcessSpec spec;
+  spec.argv = BazelArgv("info");
+  spec.argv.insert(spec.argv.end(), flags.begin(), flags.end());
+  spec.argv.push_back(key);
+  spec.cwd = workspace;
+  spec.stdout_path = log_path + ".stdout";
+  spec.stderr_path = log_path;
+  spec.timeout_seconds = 600;
+  spec.own_session = false;
+  absl::StatusOr<ProcessResult> result = RunProcess(spec);
+  std::string value = ReadFileTail(spec.stdout_path, 64 << 10);
+  std::error_code error;
+  std::filesystem::remove(spec.stdout_path, error);
+  if (!result.ok()) return result.status();
+  if (!result->exited || result->exit_code != 0) {
+    return absl::UnavailableError(absl::StrCat("`bazel info ", key, "` failed in ", workspace,
+                                               ":\n", ReadFileTail(log_path, 4096)));
+  }
+  value = std::string(absl::StripAsciiWhitespace(value));
+  if (value.empty() || value.find('\n') != std::string::npos) {
+    return absl::UnavailableError(
+        absl::StrCat("unexpected `bazel info ", key, "` output: ", value));
+  }
+  return value;
+}
+
+std::string SummarizeBuildLog(const std::string& log, int tail_lines) {
+  std::vector<std::string> lines = absl::StrSplit(log, '\n');
+  while (!lines.empty() && lines.back().empty()) lines.pop_back();
+  std::vector<std::string> errors;
+  std::set<std::string> seen;
+  for (const std::string& line : lines) {
+    if (IsErrorLine(line) && seen.insert(line).second) {
+      errors.push_back(line);
+      if (errors.size() == 20) break;
+    }
+  }
+  std::string summary;
+  if (!errors.empty()) {
+    absl::StrAppend(&summary, "Errors:\n", absl::StrJoin(errors, "\n"), "\n\n");
+  }
+  const size_t first =
+      lines.size() > static_cast<size_t>(tail_lines) ? lines.size() - tail_lines : 0;
+  absl::StrAppend(&summary, first > 0
+                                ? absl::StrCat("Last ", tail_lines, " lines of the build log:\n")
+                                : std::string("Build log:\n"));
+  for (size_t i = first; i < lines.size(); ++i) absl::StrAppend(&summary, lines[i], "\n");
+  return summary;
+}
+
+std::string BinaryPath(const std::string& bazel_bin, const Label& label) {
+  std::filesystem::path path(bazel_bin);
+  if (!label.package.empty()) path /= label.package;
+  return (path / label.name).string();
+}
+
+bool PackageExists(const std::string& workspace, const std::string& package) {
+  std::error_code error;
+  const std::filesystem::path dir = std::filesystem::path(workspace) / package;
+  return std::filesystem::is_regular_file(dir / "BUILD", error) ||
+         std::filesystem::is_regular_file(dir / "BUILD.bazel", error);
+}
+
+}  // namespace auroralab::grader

@@ -1,0 +1,48 @@
+// Driving Bazel for the grader: build a lab's test targets, locate binaries,
+// and condense a failed build's log into something a student can act on.
+//
+// Contract: Bazel runs as a child process with the workspace as cwd and its
+// output captured to a log file; nothing here parses Bazel's output except
+// SummarizeBuildLog, which is pure and only selects lines.
+#ifndef AURORALAB_GRADER_BAZEL_H_
+#define AURORALAB_GRADER_BAZEL_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "grader/rubric.h"
+
+namespace auroralab::grader {
+
+struct BuildOutcome {
+  bool ok = false;
+  bool interrupted = false;
+  double seconds = 0;
+  std::string error;  // could not run Bazel at all
+};
+
+// `bazel build <flags> -- <targets>` in `workspace`, output to `log_path`.
+BuildOutcome BazelBuild(const std::string& workspace, const std::vector<std::string>& flags,
+                        const std::vector<std::string>& targets, const std::string& log_path);
+
+// `bazel info <flags> <key>` in `workspace`, e.g. key "bazel-bin". Bazel's
+// stderr goes to `log_path` and is quoted on failure.
+absl::StatusOr<std::string> BazelInfo(const std::string& workspace,
+                                      const std::vector<std::string>& flags, const std::string& key,
+                                      const std::string& log_path);
+
+// Compiler errors first (up to 20 distinct "error:" lines), then the last
+// `tail_lines` lines of the log.
+std::string SummarizeBuildLog(const std::string& log, int tail_lines = 60);
+
+// Where `label`'s binary lands under `bazel_bin`.
+std::string BinaryPath(const std::string& bazel_bin, const Label& label);
+
+// Whether `package` has a BUILD file under `workspace` (hidden tests are not
+// part of a student handout).
+bool PackageExists(const std::string& workspace, const std::string& package);
+
+}  // namespace auroralab::grader
+
+#endif  // AURORALAB_GRADER_BAZEL_H_
