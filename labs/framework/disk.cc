@@ -161,6 +161,7 @@ void Disk::Sync(std::function<void(absl::Status)> done) {
       f.durable_exists = true;
       f.durable_generation = f.generation;
     }
+    sim->trace().Record(sim->Now(), TraceKind::kDisk, node, -1, "sync done");
     done(absl::OkStatus());
   });
 }

@@ -100,7 +100,9 @@ struct TrafficCounter {
 
 struct NetworkStats {
   std::vector<TrafficCounter> sent_by_node;      // index: NodeId
-  std::vector<TrafficCounter> received_by_node;  // index: NodeId (delivered only)
+  // Reached the node's network interface (a node that is down, or restarted
+  // since the send, still drops it; the trace shows those drops).
+  std::vector<TrafficCounter> received_by_node;  // index: NodeId
   std::map<std::pair<NodeId, NodeId>, TrafficCounter> by_link;  // sent
   std::map<std::string, TrafficCounter> by_method;              // sent
   uint64_t dropped = 0;
@@ -130,7 +132,8 @@ class Network {
   void set_config(const NetworkConfig& config);
 
   // Partitions: nodes in different groups cannot reach each other; a node in
-  // no group is cut off from everyone. Replaces any earlier partition.
+  // no group is cut off from everyone. Replaces every earlier cut (partition,
+  // isolation, blocked link); nodes added later are not cut off.
   void Partition(const std::vector<std::vector<NodeId>>& groups);
   void Isolate(NodeId node);  // adds to the current cuts
   void IsolateAz(int az);     // adds to the current cuts

@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "labs/framework/world.h"
 
 namespace auroralab {
@@ -50,6 +52,34 @@ std::string ReplayCommand(uint64_t seed);
 // e.g. ArtifactPath("history.html"); in Bazel's undeclared-outputs dir.
 std::string ArtifactPath(std::string_view suffix);
 
+// How to show an ArtifactPath to a person: under `bazel test` the outputs
+// directory is a sandbox that is gone once the test ends, so this names the
+// copy in bazel-testlogs/<package>/<test>/test.outputs/ instead.
+std::string DisplayPath(const std::string& path);
+
+namespace internal {
+inline const absl::Status& ToStatus(const absl::Status& s) { return s; }
+template <typename T>
+const absl::Status& ToStatus(const absl::StatusOr<T>& s) {
+  return s.status();
+}
+}  // namespace internal
+
 }  // namespace auroralab
+
+// EXPECT_OK(expr) / ASSERT_OK(expr): expr (an absl::Status or StatusOr) is OK;
+// on failure the message shows the expression and the status it returned,
+// e.g. "cluster.Put(0, "x", "1") returned UNIMPLEMENTED: ... not implemented".
+// Like gtest's own macros, both accept more context with <<.
+#define AURORALAB_STATUS_CHECK_(fail, expr)                                        \
+  switch (0)                                                                       \
+  case 0:                                                                          \
+  default:                                                                         \
+    if (const absl::Status auroralab_status_ = ::auroralab::internal::ToStatus(expr); \
+        auroralab_status_.ok()) {                                                  \
+    } else                                                                         \
+      fail() << #expr << " returned " << auroralab_status_ << " "
+#define EXPECT_OK(expr) AURORALAB_STATUS_CHECK_(ADD_FAILURE, expr)
+#define ASSERT_OK(expr) AURORALAB_STATUS_CHECK_(FAIL, expr)
 
 #endif  // AURORALAB_LABS_FRAMEWORK_SIM_TEST_H_

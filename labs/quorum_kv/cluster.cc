@@ -105,7 +105,7 @@ absl::Status KvCluster::CheckLinearizable() {
   const absl::Status written = WriteKvLinearizabilityHtml(path, ops, result);
   return absl::FailedPreconditionError(
       absl::StrCat(VerdictName(result.verdict), ": ", result.message, "\nHistory page: ",
-                   written.ok() ? path : std::string(written.message())));
+                   written.ok() ? DisplayPath(path) : std::string(written.message())));
 }
 
 }  // namespace auroralab::quorum_kv

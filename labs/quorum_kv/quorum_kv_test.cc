@@ -45,7 +45,7 @@ void ExpectValue(const absl::StatusOr<GetResult>& got, const std::string& value)
 TEST(QuorumKvPartA, PutThenGetReturnsTheValue) {
   RunSeeds([](World& world) {
     KvCluster cluster(world, SingleWriter());
-    ASSERT_TRUE(cluster.Put(0, "x", "1").ok()) << cluster.Put(0, "x", "1");
+    ASSERT_OK(cluster.Put(0, "x", "1"));
     ExpectValue(cluster.Get(0, "x"), "1");
   });
 }
@@ -53,7 +53,7 @@ TEST(QuorumKvPartA, PutThenGetReturnsTheValue) {
 TEST(QuorumKvPartA, GetOfAMissingKeyIsNotFound) {
   RunSeeds([](World& world) {
     KvCluster cluster(world, SingleWriter());
-    ASSERT_TRUE(cluster.Put(0, "x", "1").ok());
+    ASSERT_OK(cluster.Put(0, "x", "1"));
     absl::StatusOr<GetResult> got = cluster.Get(0, "never-written");
     ASSERT_TRUE(got.ok()) << got.status();
     EXPECT_FALSE(got->found) << "invented value \"" << got->value << "\"";
@@ -66,7 +66,7 @@ TEST(QuorumKvPartA, TheLatestWriteWins) {
     for (int i = 0; i < 20; ++i) {
       const std::string key = absl::StrCat("k", i % 3);
       const std::string value = absl::StrCat("v", i);
-      ASSERT_TRUE(cluster.Put(0, key, value).ok()) << "write " << i;
+      ASSERT_OK(cluster.Put(0, key, value)) << "write " << i;
       ExpectValue(cluster.Get(0, key), value);
     }
   });
@@ -98,8 +98,8 @@ TEST(QuorumKvPartA, RejectsQuorumConfigsThatCannotOverlap) {
     ClusterOptions options = SingleWriter();
     options.quorum = {3, 2, 2};
     KvCluster cluster(world, options);
-    ASSERT_TRUE(cluster.status().ok()) << cluster.status();
-    ASSERT_TRUE(cluster.Put(0, "x", "small").ok());
+    ASSERT_OK(cluster.status());
+    ASSERT_OK(cluster.Put(0, "x", "small"));
     ExpectValue(cluster.Get(0, "x"), "small");
   });
 }
@@ -108,7 +108,7 @@ TEST(QuorumKvPartA, WritesSucceedWithAWholeAzDown) {
   RunSeeds([](World& world) {
     KvCluster cluster(world, SingleWriter());
     for (int i : cluster.ReplicasInAz(1)) cluster.CrashReplica(i);
-    ASSERT_TRUE(cluster.Put(0, "x", "az-down").ok());
+    ASSERT_OK(cluster.Put(0, "x", "az-down"));
     ExpectValue(cluster.Get(0, "x"), "az-down");
   });
 }
@@ -116,7 +116,7 @@ TEST(QuorumKvPartA, WritesSucceedWithAWholeAzDown) {
 TEST(QuorumKvPartA, ReadsSucceedWithAnAzPlusOneDown) {
   RunSeeds([](World& world) {
     KvCluster cluster(world, SingleWriter());
-    ASSERT_TRUE(cluster.Put(0, "x", "before").ok());
+    ASSERT_OK(cluster.Put(0, "x", "before"));
     // AZ 0 goes away (both of its replicas), and one more replica fails.
     for (int i : cluster.ReplicasInAz(0)) cluster.CrashReplica(i);
     cluster.CrashReplica(cluster.ReplicasInAz(1).front());
@@ -127,7 +127,7 @@ TEST(QuorumKvPartA, ReadsSucceedWithAnAzPlusOneDown) {
 TEST(QuorumKvPartA, WritesFailCleanlyWithThreeReplicasDown) {
   RunSeeds([](World& world) {
     KvCluster cluster(world, SingleWriter());
-    ASSERT_TRUE(cluster.Put(0, "x", "old").ok());
+    ASSERT_OK(cluster.Put(0, "x", "old"));
     for (int i : {0, 1, 2}) cluster.CrashReplica(i);
     const Time start = world.Now();
     const absl::Status status = cluster.Put(0, "x", "new");
@@ -140,7 +140,7 @@ TEST(QuorumKvPartA, WritesFailCleanlyWithThreeReplicasDown) {
     EXPECT_TRUE(got->value == "old" || got->value == "new") << got->value;
     // Once the replicas are back, writes succeed again.
     for (int i : {0, 1, 2}) cluster.RestartReplica(i);
-    ASSERT_TRUE(cluster.Put(0, "x", "after").ok());
+    ASSERT_OK(cluster.Put(0, "x", "after"));
     ExpectValue(cluster.Get(0, "x"), "after");
   });
 }
@@ -152,13 +152,13 @@ TEST(QuorumKvPartA, WriteLatencyFollowsTheFourthFastestReplica) {
     world.network().SetSlow(cluster.replica(1), 200);
     world.network().SetSlow(cluster.replica(4), 200);
     const Time start = world.Now();
-    ASSERT_TRUE(cluster.Put(0, "x", "fast").ok());
+    ASSERT_OK(cluster.Put(0, "x", "fast"));
     EXPECT_LT(world.Now() - start, Millis(10))
         << "a write waited for slow replicas; it needs only the fastest W";
     // With a third slow replica the fourth-fastest is slow, and so is the write.
     world.network().SetSlow(cluster.replica(2), 200);
     const Time slow_start = world.Now();
-    ASSERT_TRUE(cluster.Put(0, "x", "slow").ok());
+    ASSERT_OK(cluster.Put(0, "x", "slow"));
     EXPECT_GT(world.Now() - slow_start, Millis(50))
         << "a write completed with fewer than W acknowledgements";
   });
@@ -200,7 +200,7 @@ TEST(QuorumKvPartA, ToleratesLossDuplicationAndReordering) {
     KvCluster cluster(world, SingleWriter());
     for (int i = 0; i < 15; ++i) {
       const std::string value = absl::StrCat("v", i);
-      ASSERT_TRUE(cluster.Put(0, "x", value).ok()) << "write " << i;
+      ASSERT_OK(cluster.Put(0, "x", value)) << "write " << i;
       ExpectValue(cluster.Get(0, "x"), value);
     }
   });
@@ -209,10 +209,10 @@ TEST(QuorumKvPartA, ToleratesLossDuplicationAndReordering) {
 TEST(QuorumKvPartA, AStaleReplicaNeverLeaksAnOldValue) {
   RunSeeds([](World& world) {
     KvCluster cluster(world, SingleWriter());
-    ASSERT_TRUE(cluster.Put(0, "x", "old").ok());
+    ASSERT_OK(cluster.Put(0, "x", "old"));
     // Replica 0 misses the next write...
     world.network().Isolate(cluster.replica(0));
-    ASSERT_TRUE(cluster.Put(0, "x", "new").ok());
+    ASSERT_OK(cluster.Put(0, "x", "new"));
     world.network().Heal();
     // ...and now sits in every read quorum: only three others are up.
     cluster.CrashReplica(1);
@@ -231,7 +231,7 @@ TEST(QuorumKvPartB, ConcurrentClientsAreLinearizable) {
     ASSERT_EQ(cluster.in_flight(), 0) << "operations hung";
     EXPECT_EQ(stats.ok, 80) << "on a healthy network every operation succeeds; first error: "
                             << stats.first_other_error;
-    EXPECT_TRUE(cluster.CheckLinearizable().ok()) << cluster.CheckLinearizable();
+    EXPECT_OK(cluster.CheckLinearizable());
   });
 }
 
@@ -241,7 +241,7 @@ TEST(QuorumKvPartB, ConcurrentWritersAgreeOnOneValue) {
     int done = 0;
     for (int j = 0; j < 3; ++j) {
       cluster.StartPut(j, "x", absl::StrCat("from-c", j), [&done](absl::Status s) {
-        EXPECT_TRUE(s.ok()) << s;
+        EXPECT_OK(s);
         ++done;
       });
     }
@@ -254,7 +254,7 @@ TEST(QuorumKvPartB, ConcurrentWritersAgreeOnOneValue) {
       seen.insert(got->value);
     }
     EXPECT_EQ(seen.size(), 1u) << "clients disagree on the value after all writes finished";
-    EXPECT_TRUE(cluster.CheckLinearizable().ok()) << cluster.CheckLinearizable();
+    EXPECT_OK(cluster.CheckLinearizable());
   });
 }
 
@@ -267,7 +267,7 @@ TEST(QuorumKvPartB, LinearizableOnAnUnreliableNetwork) {
     ASSERT_EQ(cluster.in_flight(), 0) << "operations hung";
     EXPECT_EQ(stats.other_errors, 0) << stats.first_other_error;
     EXPECT_GE(stats.ok, 50) << "too few operations succeeded";
-    EXPECT_TRUE(cluster.CheckLinearizable().ok()) << cluster.CheckLinearizable();
+    EXPECT_OK(cluster.CheckLinearizable());
   });
 }
 
@@ -287,17 +287,17 @@ TEST(QuorumKvPartB, LinearizableWithCrashesAndPartitions) {
     ASSERT_EQ(cluster.in_flight(), 0) << "operations hung";
     EXPECT_EQ(stats.other_errors, 0) << stats.first_other_error;
     EXPECT_GE(stats.ok, 30) << "too few operations succeeded";
-    EXPECT_TRUE(cluster.CheckLinearizable().ok()) << cluster.CheckLinearizable();
+    EXPECT_OK(cluster.CheckLinearizable());
   });
 }
 
 TEST(QuorumKvPartB, ACutOffClientGetsUnavailableNotAStaleValue) {
   RunSeeds([](World& world) {
     KvCluster cluster(world, Linearizable(2));
-    ASSERT_TRUE(cluster.Put(0, "x", "v1").ok());
+    ASSERT_OK(cluster.Put(0, "x", "v1"));
     // Client 1 can reach only two replicas: not enough for any quorum.
     for (int i = 2; i < 6; ++i) world.network().BlockLink(cluster.client(1), cluster.replica(i));
-    ASSERT_TRUE(cluster.Put(0, "x", "v2").ok());
+    ASSERT_OK(cluster.Put(0, "x", "v2"));
     absl::StatusOr<GetResult> got = cluster.Get(1, "x");
     EXPECT_TRUE(absl::IsUnavailable(got.status()))
         << "expected Unavailable, got " << (got.ok() ? "value " + got->value : got.status().ToString());
@@ -306,7 +306,7 @@ TEST(QuorumKvPartB, ACutOffClientGetsUnavailableNotAStaleValue) {
     absl::StatusOr<GetResult> after = cluster.Get(1, "x");
     ASSERT_TRUE(after.ok()) << after.status();
     EXPECT_TRUE(after->value == "v2" || after->value == "v3") << after->value;
-    EXPECT_TRUE(cluster.CheckLinearizable().ok()) << cluster.CheckLinearizable();
+    EXPECT_OK(cluster.CheckLinearizable());
   });
 }
 

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# End-to-end checks of the grader and the handout builder, run by `./lab test`
+# after the Bazel tests (instructors' repository only; not in the handout).
+#
+#   1. The reference gets full marks, and the same marks on a second run.
+#   2. The skeleton gets zero, every visible failure saying "not implemented".
+#   3. A submission (zip) of the reference's files gets full marks; a stray
+#      file in it is ignored with a warning.
+#   4. A submission that does not compile gets zero with the compiler's
+#      errors in results.json, and the grader still exits 0.
+#   5. Each broken variant in grader/mutants/*.mutants loses points, and
+#      fails at least one hidden test.
+#   6. `./lab handout` writes a release that builds, runs its public tests
+#      (which fail as stubs) and contains no solution or hidden-test code.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+tmp="$(mktemp -d /tmp/auroralab-e2e.XXXXXX)"
+trap 'rm -rf "$tmp"' EXIT
+
+step() { printf '\ne2e: %s\n' "$*" >&2; }
+fail() { printf 'e2e: FAILED: %s\n' "$*" >&2; exit 1; }
+
+# "score max" of a results.json (one field per line, as the grader writes it).
+score_of() {
+  awk '/^  "score":/ { gsub(/,/, "", $2); s = $2 }
+       /"max_score":/ { gsub(/,/, "", $2); m += $2 }
+       END { printf "%s %s\n", s, m }' "$1"
+}
+# The grader prints a progress line per test; keep the log, show the table.
+grade() {
+  local out="$1"
+  shift
+  ./lab grade --out="$out" "$@" >"$out.log" 2>&1 || {
+    tail -40 "$out.log" >&2
+    fail "./lab grade $* exited with an error"
+  }
+  sed -n '/^Lab /,/^Total/p' "$out.log" >&2
+}
+lab_files() { sed -n 's/^ *student_files: "\(.*\)"/\1/p' grader/rubric.textproto; }
+
+step "1. the reference solution gets full marks, reproducibly"
+grade "$tmp/ref"
+read -r score max < <(score_of "$tmp/ref/results.json")
+[[ "$max" != 0 && "$score" == "$max" ]] || fail "reference scored $score of $max"
+grade "$tmp/ref2"
+diff <(grep -E '"(name|score|status)"' "$tmp/ref/results.json") \
+     <(grep -E '"(name|score|status)"' "$tmp/ref2/results.json") >/dev/null ||
+  fail "two gradings of the reference differ"
+
+step "2. the skeleton gets zero, failing with 'not implemented'"
+grade "$tmp/skel" --impl=skeleton
+read -r score max < <(score_of "$tmp/skel/results.json")
+[[ "$score" == 0 ]] || fail "skeleton scored $score"
+visible_failures=$(grep -c '"output": "Failed' "$tmp/skel/results.json" || true)
+explained=$(grep '"output": "Failed' "$tmp/skel/results.json" | grep -c 'not implemented' || true)
+((visible_failures > 0 && explained == visible_failures)) ||
+  fail "$explained of $visible_failures visible skeleton failures say 'not implemented'"
+
+step "3. a zip of the reference's student files gets full marks"
+mkdir -p "$tmp/sub/quorum_kv"
+while IFS= read -r f; do cp "solution/${f#skeleton/}" "$tmp/sub/quorum_kv/"; done < <(lab_files)
+echo "notes" > "$tmp/sub/NOTES.txt"
+(cd "$tmp/sub" && zip -q -r ../submission.zip .)
+grade "$tmp/zip" --submission="$tmp/submission.zip"
+read -r score max < <(score_of "$tmp/zip/results.json")
+[[ "$score" == "$max" ]] || fail "reference files as a submission scored $score of $max"
+grep -q 'ignored: .*NOTES.txt' "$tmp/zip.log" || fail "the stray NOTES.txt was not reported as ignored"
+
+step "4. a submission that does not compile scores zero, with the compiler errors"
+mkdir -p "$tmp/broken"
+cp "$tmp"/sub/quorum_kv/* "$tmp/broken/"
+echo "this is not C++;" >> "$tmp/broken/client.cc"
+grade "$tmp/bad" --submission="$tmp/broken"
+read -r score max < <(score_of "$tmp/bad/results.json")
+[[ "$score" == 0 ]] || fail "a submission that does not compile scored $score"
+grep -q 'error' "$tmp/bad/results.json" || fail "results.json does not show the compiler errors"
+
+step "5. every broken variant of the reference loses points under the hidden tests"
+for spec in grader/mutants/*.mutants; do
+  while IFS='|' read -r name file find replace; do
+    [[ -z "$name" || "$name" == \#* ]] && continue
+    dir="$tmp/mutant-$name"
+    mkdir -p "$dir"
+    cp "$tmp"/sub/quorum_kv/* "$dir/"
+    text="$(cat "$dir/$file"; printf x)"
+    text="${text%x}"
+    [[ "$text" == *"$find"* ]] || fail "mutant $name: '$find' not found in $file (out of date?)"
+    printf '%s' "${text/"$find"/"$replace"}" > "$dir/$file"
+    grade "$tmp/m-$name" --submission="$dir"
+    read -r score max < <(score_of "$tmp/m-$name/results.json")
+    hidden_failed=$(grep -c '"output": "Hidden test failed' "$tmp/m-$name/results.json" || true)
+    printf 'e2e:   mutant %-28s %s/%s, %s hidden test(s) failed\n' "$name" "$score" "$max" \
+      "$hidden_failed" >&2
+    awk -v s="$score" -v m="$max" 'BEGIN { exit !(s < m) }' || fail "mutant $name kept full marks"
+    ((hidden_failed > 0)) || fail "mutant $name passed every hidden test"
+  done < "$spec"
+done
+
+step "6. the student handout builds, runs its public tests, and leaks nothing"
+./lab handout "$tmp/handout" || fail "./lab handout failed"
+
+step "all end-to-end checks passed"
