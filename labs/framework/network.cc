@@ -23,6 +23,28 @@ NetworkConfig NetworkConfig::Unreliable() {
   return c;
 }
 
+NetworkConfig NetworkConfig::Swarm(Rng& rng) {
+  NetworkConfig c;
+  c.base_latency = rng.UniformInt(Micros(50), Millis(2));
+  c.jitter = rng.UniformInt(0, Millis(50));
+  c.distribution = rng.Bernoulli(0.5) ? LatencyDistribution::kUniform
+                                      : LatencyDistribution::kExponential;
+  // Each fault is present in about half of the runs.
+  if (rng.Bernoulli(0.5)) c.drop_request_probability = rng.UniformDouble() * 0.2;
+  if (rng.Bernoulli(0.5)) c.drop_reply_probability = rng.UniformDouble() * 0.2;
+  if (rng.Bernoulli(0.5)) c.duplicate_probability = rng.UniformDouble() * 0.1;
+  if (rng.Bernoulli(0.5)) {
+    c.long_delay_probability = rng.UniformDouble() * 0.05;
+    c.long_delay_max = rng.UniformInt(Millis(10), Millis(500));
+  }
+  if (rng.Bernoulli(0.5)) {
+    c.reorder_probability = rng.UniformDouble() * 0.1;
+    c.reorder_min = rng.UniformInt(Millis(1), Millis(50));
+    c.reorder_max = c.reorder_min + rng.UniformInt(0, Millis(500));
+  }
+  return c;
+}
+
 Network::Network(Simulator& sim, NetworkConfig config)
     : sim_(sim), config_(config), rng_(sim.rng().Fork()) {}
 

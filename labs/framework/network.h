@@ -91,6 +91,12 @@ struct NetworkConfig {
   // Like MIT 6.824's labrpc unreliable mode: 10% of requests and of replies
   // lost, up to 26ms added latency, and some long reordering of replies.
   static NetworkConfig Unreliable();
+  // "Swarm testing": every knob is switched on or off, and set, at random
+  // from `rng` (so from the world's seed), within bounds a correct protocol
+  // must tolerate: at most 20% loss each way, 10% duplication, 50ms jitter,
+  // occasional long delays and reordering. Different seeds explore
+  // different mixes of faults instead of one fixed blend.
+  static NetworkConfig Swarm(Rng& rng);
 };
 
 struct TrafficCounter {

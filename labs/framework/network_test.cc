@@ -786,6 +786,31 @@ TEST(Network, UnreliablePresetLosesTenPercentEachWay) {
   }
 }
 
+TEST(Network, SwarmConfigsAreSeededBoundedAndVaried) {
+  int with_loss = 0, with_duplicates = 0, with_reordering = 0, exponential = 0;
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    Rng a(seed), b(seed);
+    const NetworkConfig c = NetworkConfig::Swarm(a);
+    const NetworkConfig same = NetworkConfig::Swarm(b);
+    ASSERT_EQ(c.jitter, same.jitter) << "seed " << seed;
+    ASSERT_EQ(c.drop_request_probability, same.drop_request_probability);
+    ASSERT_LE(c.drop_request_probability, 0.2);
+    ASSERT_LE(c.drop_reply_probability, 0.2);
+    ASSERT_LE(c.duplicate_probability, 0.1);
+    ASSERT_LE(c.jitter, Millis(50));
+    ASSERT_LE(c.reorder_min, c.reorder_max);
+    with_loss += c.drop_request_probability > 0;
+    with_duplicates += c.duplicate_probability > 0;
+    with_reordering += c.reorder_probability > 0;
+    exponential += c.distribution == LatencyDistribution::kExponential;
+  }
+  // Each knob is on in some runs and off in others.
+  for (int count : {with_loss, with_duplicates, with_reordering, exponential}) {
+    EXPECT_GT(count, 60);
+    EXPECT_LT(count, 140);
+  }
+}
+
 TEST(Network, SameSeedSameDeliveriesDifferentSeedDifferentOnes) {
   auto run = [](uint64_t seed) {
     NetworkHarness h(NetworkConfig::Unreliable(), 3, seed);
