@@ -19,6 +19,8 @@ namespace auroralab {
 namespace {
 
 uint64_t current_seed = 0;
+// Whether RunSeeds already printed a replay command for the running test.
+bool replay_printed = false;
 
 bool EnvNumber(const char* name, uint64_t* value) {
   const char* text = std::getenv(name);
@@ -88,10 +90,11 @@ std::string ReplayCommand(uint64_t seed) {
   const char* target = std::getenv("TEST_TARGET");
   if (target != nullptr && *target != '\0') {
     // Which implementation this binary links, so the replay tests the same code.
-    return absl::StrCat("./lab test ", target, " --impl=", AURORALAB_IMPL, " --seed=", seed,
-                        " --filter=", test);
+    return absl::StrCat("./lab test ", target, " --impl=", AURORALAB_IMPL,
+                        seed != 0 ? absl::StrCat(" --seed=", seed) : "", " --filter=", test);
   }
-  return absl::StrCat("AURORALAB_SEED=", seed, " <test binary> --gtest_filter=", test);
+  return absl::StrCat(seed != 0 ? absl::StrCat("AURORALAB_SEED=", seed, " ") : "",
+                      "<test binary> --gtest_filter=", test);
 }
 
 std::string ArtifactPath(std::string_view suffix) {
@@ -126,11 +129,32 @@ void RunSeeds(const WorldOptions& options, const std::function<void(World&)>& sc
                    written.ok() ? shown_path.c_str() : std::string(written.message()).c_str(),
                    world.trace().Tail(15).c_str());
       current_seed = 0;
+      replay_printed = true;
       return;
     }
   }
   current_seed = 0;
 }
+
+namespace {
+
+// Gives every failing test a replay line, including tests that do not go
+// through RunSeeds (their runs do not depend on an outside seed).
+class ReplayPrinter : public ::testing::EmptyTestEventListener {
+  void OnTestStart(const ::testing::TestInfo&) override { replay_printed = false; }
+  void OnTestEnd(const ::testing::TestInfo& info) override {
+    if (info.result() == nullptr || !info.result()->Failed() || replay_printed) return;
+    std::fprintf(stderr, "[auroralab] replay: %s\n", ReplayCommand(0).c_str());
+  }
+};
+
+// Installed when a test binary that links this library starts.
+const bool kReplayPrinterInstalled = [] {
+  ::testing::UnitTest::GetInstance()->listeners().Append(new ReplayPrinter);
+  return true;
+}();
+
+}  // namespace
 
 void RunSeeds(const std::function<void(World&)>& scenario, int default_seeds) {
   RunSeeds(WorldOptions(), scenario, default_seeds);

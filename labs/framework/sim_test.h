@@ -45,7 +45,9 @@ void RunSeeds(const std::function<void(World&)>& scenario, int default_seeds = k
 // The seed of the scenario now running (0 outside RunSeeds).
 uint64_t CurrentSeed();
 
-// The command that replays the current test with `seed`.
+// The command that replays the current test with `seed` (0: a test that
+// does not take its seed from the environment). Tests that fail outside
+// RunSeeds get this line too, printed by a listener this library installs.
 std::string ReplayCommand(uint64_t seed);
 
 // Where a test should write a file named after the current test and seed,

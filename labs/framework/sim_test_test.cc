@@ -15,6 +15,8 @@
 // to check the seed label on the failure message itself.
 #include "labs/framework/sim_test.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -284,6 +286,32 @@ TEST_F(SimTestRunnerDeathTest, PassingSeedsPrintNothing) {
         std::_Exit(::testing::Test::HasFailure() ? 1 : 10 + runs);
       },
       ::testing::ExitedWithCode(10 + kDefaultSeeds), Not(HasSubstr("[auroralab]")));
+}
+
+// Run only by the test below, in a child process: a failure outside RunSeeds.
+TEST(SimTestSelfCheck, DISABLED_FailsOutsideRunSeeds) { ADD_FAILURE() << "deliberate failure"; }
+
+TEST(SimTest, EveryFailingTestGetsAReplayLine) {
+  char self[4096] = {};
+  ASSERT_GT(readlink("/proc/self/exe", self, sizeof(self) - 1), 0);
+  const std::string command =
+      std::string("TEST_TARGET=//labs/framework:sim_test_test '") + self +
+      "' --gtest_filter=SimTestSelfCheck.DISABLED_FailsOutsideRunSeeds "
+      "--gtest_also_run_disabled_tests 2>&1";
+  FILE* child = popen(command.c_str(), "r");
+  ASSERT_NE(child, nullptr);
+  std::string output;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof(buffer), child)) output.append(buffer, n);
+  const int status = pclose(child);
+  EXPECT_NE(status, 0) << "the deliberately failing test passed";
+  EXPECT_THAT(output, ::testing::HasSubstr("deliberate failure"));
+  EXPECT_THAT(output, ::testing::HasSubstr(
+                          "[auroralab] replay: ./lab test //labs/framework:sim_test_test"));
+  EXPECT_THAT(output,
+              ::testing::HasSubstr("--filter=SimTestSelfCheck.DISABLED_FailsOutsideRunSeeds"));
+  EXPECT_THAT(output, ::testing::Not(::testing::HasSubstr("--seed=")))
+      << "a test outside RunSeeds has no seed to replay";
 }
 
 }  // namespace

@@ -219,6 +219,24 @@ TEST(QuorumKvHidden, LinearizableUnderEverything) {
       /*default_seeds=*/12);
 }
 
+// Swarm testing: each seed switches every network fault on or off at random,
+// so the seeds together cover many different mixes of faults.
+TEST(QuorumKvHidden, LinearizableUnderSwarmFaults) {
+  RunSeeds(
+      [](World& world) {
+        world.network().set_config(NetworkConfig::Swarm(world.sim().rng()));
+        KvCluster cluster(world, Options(ClientMode::kLinearizable, 3));
+        WorkloadOptions workload;
+        workload.ops_per_client = 15;
+        WorkloadStats stats = RunWorkload(cluster, workload);
+        ASSERT_EQ(cluster.in_flight(), 0) << "operations hung";
+        EXPECT_EQ(stats.other_errors, 0) << stats.first_other_error;
+        EXPECT_GE(stats.ok, 30) << "too few operations succeeded on a lossy network";
+        EXPECT_OK(cluster.CheckLinearizable());
+      },
+      /*default_seeds=*/10);
+}
+
 // Other legal configurations must work too: nothing may assume 6/4/3.
 TEST(QuorumKvHidden, OtherQuorumConfigurations) {
   for (QuorumConfig config : {QuorumConfig{5, 3, 3}, QuorumConfig{3, 2, 2},
