@@ -238,7 +238,8 @@ void Network::CountSent(const Packet& p) {
 
 void Network::Drop(const Packet& p, std::string_view why) {
   ++stats_.dropped;
-  sim_.trace().Record(sim_.Now(), TraceKind::kDrop, p.from, p.to, why, p.call_id);
+  sim_.trace().Record(sim_.Now(), TraceKind::kDrop, p.from, p.to, why, p.call_id,
+                      p.kind == PacketKind::kReply);
 }
 
 void Network::Send(Packet packet) {
@@ -251,7 +252,7 @@ void Network::Send(Packet packet) {
   }
   CountSent(packet);
   sim_.trace().Record(sim_.Now(), TraceKind::kSend, packet.from, packet.to, packet.method,
-                      packet.call_id);
+                      packet.call_id, packet.kind == PacketKind::kReply);
   if (!CanReach(packet.from, packet.to)) {
     Drop(packet, "partitioned");
     return;
@@ -266,7 +267,7 @@ void Network::Send(Packet packet) {
   if (rng_.Bernoulli(config_.duplicate_probability)) {
     ++stats_.duplicated;
     sim_.trace().Record(sim_.Now(), TraceKind::kDuplicate, packet.from, packet.to,
-                        packet.method, packet.call_id);
+                        packet.method, packet.call_id, packet.kind == PacketKind::kReply);
     Transmit(packet);  // the copy gets its own latency draw
   }
   Transmit(std::move(packet));

@@ -74,16 +74,16 @@ void Trace::SetNodeName(int node, std::string name) {
 }
 
 void Trace::Record(Time time, TraceKind kind, int node, int peer, std::string_view detail,
-                   uint64_t id) {
+                   uint64_t id, bool reply) {
   uint64_t h = digest_;
   h = MixWord(h, static_cast<uint64_t>(time));
-  h = MixWord(h, (static_cast<uint64_t>(kind) << 48) ^
+  h = MixWord(h, (static_cast<uint64_t>(reply) << 56) ^ (static_cast<uint64_t>(kind) << 48) ^
                      (static_cast<uint64_t>(static_cast<uint32_t>(node)) << 24) ^
                      static_cast<uint32_t>(peer));
   h = MixWord(h, id);
   digest_ = MixBytes(h, detail);
   ++event_count_;
-  if (keep_events_) events_.push_back(TraceEvent{time, kind, node, peer, id, std::string(detail)});
+  if (keep_events_) events_.push_back(TraceEvent{time, kind, node, peer, id, reply, std::string(detail)});
 }
 
 std::string Trace::NodeName(int node) const {
@@ -101,7 +101,9 @@ absl::Status Trace::WriteJsonLines(const std::string& path) const {
     std::string line = absl::StrFormat(R"({"t_us":%d,"kind":"%s","node":"%s")", e.time,
                                        TraceKindName(e.kind), JsonEscape(NodeName(e.node)));
     if (e.peer >= 0) absl::StrAppend(&line, R"(,"peer":")", JsonEscape(NodeName(e.peer)), "\"");
-    if (e.id != 0) absl::StrAppend(&line, R"(,"id":)", e.id);
+    if (e.id != 0) {
+      absl::StrAppend(&line, R"(,"id":)", e.id, R"(,"rpc":")", e.reply ? "reply" : "request", "\"");
+    }
     absl::StrAppend(&line, R"(,"detail":")", JsonEscape(e.detail), "\"}\n");
     if (std::fputs(line.c_str(), f.get()) < 0) {
       return absl::DataLossError(absl::StrCat("short write to ", path));
@@ -118,7 +120,7 @@ std::string Trace::Tail(size_t n) const {
     absl::StrAppend(&out, FormatTime(e.time), " ", NodeName(e.node), " ", TraceKindName(e.kind));
     if (e.peer >= 0) absl::StrAppend(&out, " ", NodeName(e.peer));
     absl::StrAppend(&out, " ", std::string(e.detail));
-    if (e.id != 0) absl::StrAppend(&out, " #", e.id);
+    if (e.id != 0) absl::StrAppend(&out, " #", e.id, e.reply ? " (reply)" : "");
     absl::StrAppend(&out, "\n");
   }
   return out;

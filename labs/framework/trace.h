@@ -39,7 +39,8 @@ struct TraceEvent {
   TraceKind kind = TraceKind::kLog;
   int node = -1;  // -1: the world itself
   int peer = -1;
-  uint64_t id = 0;  // e.g. an RPC call id; 0 when it does not apply
+  uint64_t id = 0;     // e.g. an RPC call id; 0 when it does not apply
+  bool reply = false;  // for message events: an RPC reply, not a request
   std::string detail;
 };
 
@@ -56,13 +57,14 @@ class Trace {
   // `detail` is copied only when events are kept; `id` is a number that
   // belongs to the event (an RPC call id), cheap to record on hot paths.
   void Record(Time time, TraceKind kind, int node, int peer, std::string_view detail,
-              uint64_t id = 0);
+              uint64_t id = 0, bool reply = false);
 
   uint64_t digest() const { return digest_; }
   uint64_t event_count() const { return event_count_; }
   const std::vector<TraceEvent>& events() const { return events_; }
 
-  // One JSON object per line: {"t_us":..,"kind":"send","node":"r1",...}.
+  // One JSON object per line: {"t_us":..,"kind":"send","node":"r1",...};
+  // message events also say "rpc":"request" or "rpc":"reply".
   absl::Status WriteJsonLines(const std::string& path) const;
   // The last `n` events as readable lines, for test failure messages.
   std::string Tail(size_t n) const;

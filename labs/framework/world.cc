@@ -117,16 +117,17 @@ void World::Deliver(Packet& packet) {
   NodeSlot& slot = nodes_[packet.to];
   if (slot.instance == nullptr) {
     trace().Record(Now(), TraceKind::kDrop, packet.from, packet.to, "receiver is down",
-                   packet.call_id);
+                   packet.call_id, packet.kind == PacketKind::kReply);
     return;
   }
   if (packet.to_incarnation != slot.incarnation) {
     trace().Record(Now(), TraceKind::kDrop, packet.from, packet.to,
-                   "receiver restarted since the send", packet.call_id);
+                   "receiver restarted since the send", packet.call_id,
+                   packet.kind == PacketKind::kReply);
     return;
   }
   trace().Record(Now(), TraceKind::kDeliver, packet.to, packet.from, packet.method,
-                 packet.call_id);
+                 packet.call_id, packet.kind == PacketKind::kReply);
   slot.ctx->rpc().OnPacket(packet);
 }
 

@@ -517,9 +517,9 @@ TEST(Determinism, DigestDoesNotDependOnKeepingEvents) {
 
 TEST(Trace, DigestDependsOnEveryField) {
   auto digest_of = [](Time time, TraceKind kind, int node, int peer, std::string detail,
-                      uint64_t id) {
+                      uint64_t id, bool reply = false) {
     Trace trace;
-    trace.Record(time, kind, node, peer, detail, id);
+    trace.Record(time, kind, node, peer, detail, id, reply);
     return trace.digest();
   };
   const uint64_t base = digest_of(5, TraceKind::kSend, 1, 2, "Svc.M", 9);
@@ -532,6 +532,7 @@ TEST(Trace, DigestDependsOnEveryField) {
   EXPECT_NE(base, digest_of(5, TraceKind::kSend, 1, 2, "Svc.N", 9));
   EXPECT_NE(base, digest_of(5, TraceKind::kSend, 1, 2, "Svc.M", 10));
   EXPECT_NE(base, digest_of(5, TraceKind::kSend, 1, 2, "", 9));
+  EXPECT_NE(base, digest_of(5, TraceKind::kSend, 1, 2, "Svc.M", 9, /*reply=*/true));
   // Order matters too.
   Trace ab;
   ab.Record(1, TraceKind::kLog, 0, -1, "a");
@@ -560,16 +561,19 @@ TEST(Trace, WritesOneJsonObjectPerLineWithNodeNames) {
   Trace trace;
   trace.SetNodeName(0, "r1");
   trace.Record(1500, TraceKind::kSend, 0, 1, "Svc.M", 42);
+  trace.Record(1700, TraceKind::kDeliver, 1, 0, "Svc.M", 42, /*reply=*/true);
   trace.Record(2000, TraceKind::kLog, -1, -1, "say \"hi\"\n\tbye\\");
   const std::string path = ::testing::TempDir() + "/trace_test.jsonl";
   ASSERT_TRUE(trace.WriteJsonLines(path).ok());
   std::ifstream in(path);
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
-  ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(lines[0],
-            R"({"t_us":1500,"kind":"send","node":"r1","peer":"n1","id":42,"detail":"Svc.M"})");
-  EXPECT_EQ(lines[1], R"({"t_us":2000,"kind":"log","node":"world",)"
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], R"({"t_us":1500,"kind":"send","node":"r1","peer":"n1","id":42,)"
+                      R"("rpc":"request","detail":"Svc.M"})");
+  EXPECT_EQ(lines[1], R"({"t_us":1700,"kind":"deliver","node":"n1","peer":"r1","id":42,)"
+                      R"("rpc":"reply","detail":"Svc.M"})");
+  EXPECT_EQ(lines[2], R"({"t_us":2000,"kind":"log","node":"world",)"
                       R"("detail":"say \"hi\"\n\tbye\\"})");
   std::remove(path.c_str());
   EXPECT_FALSE(trace.WriteJsonLines("/nonexistent-dir/x/trace.jsonl").ok());
