@@ -176,7 +176,7 @@ void Network::Release(NodeId node) {
   LogChange(absl::StrCat("release messages to node ", node));
   std::vector<Packet> packets = std::move(state.held_packets);
   state.held_packets.clear();
-  for (Packet& p : packets) Arrive(p);
+  for (Packet& p : packets) Arrive(Park(std::move(p)));
 }
 
 void Network::SetBandwidth(NodeId node, int64_t bytes_per_second) {
@@ -242,7 +242,7 @@ void Network::Drop(const Packet& p, std::string_view why) {
                       p.kind == PacketKind::kReply);
 }
 
-void Network::Send(Packet packet) {
+void Network::Send(Packet&& packet) {
   if (packet.from < 0 || packet.from >= num_nodes() || packet.to < 0 ||
       packet.to >= num_nodes()) {
     sim_.trace().Record(sim_.Now(), TraceKind::kDrop, packet.from, packet.to,
@@ -264,29 +264,15 @@ void Network::Send(Packet packet) {
     Drop(packet, "lost");
     return;
   }
-  if (rng_.Bernoulli(config_.duplicate_probability)) {
-    ++stats_.duplicated;
-    sim_.trace().Record(sim_.Now(), TraceKind::kDuplicate, packet.from, packet.to,
-                        packet.method, packet.call_id, packet.kind == PacketKind::kReply);
-    Transmit(packet);  // the copy gets its own latency draw
-  }
-  Transmit(std::move(packet));
-}
-
-void Network::Transmit(Packet packet) {
-  NodeState& sender = nodes_[packet.from];
-  Time depart = sim_.Now();
-  const int64_t bandwidth = BandwidthOf(packet.from);
-  if (bandwidth > 0) {
-    depart = std::max(depart, sender.egress_free_at) + TransmitTime(packet.WireBytes(), bandwidth);
-    sender.egress_free_at = depart;
-  }
-  const Time arrival = depart + DrawLatency(packet);
   const uint32_t slot = Park(std::move(packet));
-  sim_.ScheduleAt(arrival, [this, slot] {
-    Packet p = Unpark(slot);
-    Arrive(p);
-  });
+  if (rng_.Bernoulli(config_.duplicate_probability)) {
+    const Packet& p = parked_[slot];
+    ++stats_.duplicated;
+    sim_.trace().Record(sim_.Now(), TraceKind::kDuplicate, p.from, p.to, p.method, p.call_id,
+                        p.kind == PacketKind::kReply);
+    Transmit(Park(p));  // the copy gets its own latency draw
+  }
+  Transmit(slot);
 }
 
 uint32_t Network::Park(Packet packet) {
@@ -300,42 +286,52 @@ uint32_t Network::Park(Packet packet) {
   return slot;
 }
 
-Packet Network::Unpark(uint32_t slot) {
-  free_slots_.push_back(slot);
-  return std::move(parked_[slot]);
+void Network::Transmit(uint32_t slot) {
+  const Packet& packet = parked_[slot];
+  NodeState& sender = nodes_[packet.from];
+  Time depart = sim_.Now();
+  const int64_t bandwidth = BandwidthOf(packet.from);
+  if (bandwidth > 0) {
+    depart = std::max(depart, sender.egress_free_at) + TransmitTime(packet.WireBytes(), bandwidth);
+    sender.egress_free_at = depart;
+  }
+  const Time arrival = depart + DrawLatency(packet);
+  sim_.ScheduleAt(arrival, [this, slot] { Arrive(slot); });
 }
 
-void Network::Arrive(Packet& packet) {
+void Network::Arrive(uint32_t slot) {
+  Packet& packet = parked_[slot];
   NodeState& receiver = nodes_[packet.to];
   if (receiver.held) {
     receiver.held_packets.push_back(std::move(packet));
+    Unpark(slot);
     return;
   }
   const int64_t bandwidth = BandwidthOf(packet.to);
   if (bandwidth <= 0) {
-    Deliver(packet);
+    Deliver(slot);
     return;
   }
   // The receiving NIC takes packets one at a time, in arrival order.
   const Time done = std::max(sim_.Now(), receiver.ingress_free_at) +
                     TransmitTime(packet.WireBytes(), bandwidth);
   receiver.ingress_free_at = done;
-  const uint32_t slot = Park(std::move(packet));
-  sim_.ScheduleAt(done, [this, slot] {
-    Packet p = Unpark(slot);
-    Deliver(p);
-  });
+  sim_.ScheduleAt(done, [this, slot] { Deliver(slot); });
 }
 
-void Network::Deliver(Packet& packet) {
+void Network::Deliver(uint32_t slot) {
+  Packet& packet = parked_[slot];
   if (!CanReach(packet.from, packet.to)) {
     Drop(packet, "partitioned in flight");
-    return;
+  } else {
+    TrafficCounter& c = stats_.received_by_node[packet.to];
+    ++c.messages;
+    c.bytes += static_cast<uint64_t>(packet.WireBytes());
+    // The slot stays taken while the receiver handles the packet, so the
+    // messages it sends in turn are parked elsewhere.
+    if (deliver_) deliver_(packet);
   }
-  TrafficCounter& c = stats_.received_by_node[packet.to];
-  ++c.messages;
-  c.bytes += static_cast<uint64_t>(packet.WireBytes());
-  if (deliver_) deliver_(packet);
+  Unpark(slot);
 }
 
 }  // namespace auroralab

@@ -18,6 +18,7 @@
 #define AURORALAB_LABS_FRAMEWORK_NETWORK_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <set>
@@ -132,7 +133,7 @@ class Network {
   int az_of(NodeId id) const { return az_of_.at(id); }
 
   // Sends `packet` subject to every fault currently configured.
-  void Send(Packet packet);
+  void Send(Packet&& packet);
 
   const NetworkConfig& config() const { return config_; }
   void set_config(const NetworkConfig& config);
@@ -182,14 +183,16 @@ class Network {
   Duration DrawLatency(const Packet& p);
   int64_t BandwidthOf(NodeId node) const;
   Duration TransmitTime(int64_t bytes, int64_t bandwidth) const;
-  // Transmits one copy: egress queueing, latency, then Arrive().
-  void Transmit(Packet packet);
-  void Arrive(Packet& packet);
-  void Deliver(Packet& packet);
-  // In-flight packets live in slots so that scheduled events capture only an
-  // index (small enough for std::function's inline storage: no allocation).
+  // In-flight packets live in slots of `parked_` from Send until delivery or
+  // loss: scheduled events capture only the slot number (small enough for
+  // std::function's inline storage: no allocation), and the packet itself is
+  // never moved on the way.
   uint32_t Park(Packet packet);
-  Packet Unpark(uint32_t slot);
+  void Unpark(uint32_t slot) { free_slots_.push_back(slot); }
+  // Transmits one copy: egress queueing, latency, then Arrive().
+  void Transmit(uint32_t slot);
+  void Arrive(uint32_t slot);
+  void Deliver(uint32_t slot);
   void Drop(const Packet& p, std::string_view why);
   void CountSent(const Packet& p);
   void LogChange(std::string_view what);
@@ -201,7 +204,9 @@ class Network {
   std::vector<int> az_of_;
   std::vector<NodeState> nodes_;
   std::set<std::pair<NodeId, NodeId>> blocked_;  // directed (from, to)
-  std::vector<Packet> parked_;
+  // A deque, so that packets keep their address while delivery of one of
+  // them parks new ones.
+  std::deque<Packet> parked_;
   std::vector<uint32_t> free_slots_;
   // Hot-path counters; stats() turns them into NetworkStats' sorted maps.
   std::vector<TrafficCounter> link_counters_;  // [from * num_nodes + to]

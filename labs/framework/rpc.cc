@@ -43,7 +43,8 @@ void RpcEndpoint::CallRaw(NodeId to, std::string_view method, std::string body,
   const Time now = sim_.Now();
   const Time deadline = timeout > kForever - now ? kForever : now + std::max<Duration>(timeout, 0);
   deadlines_.push({deadline, call_id});
-  pending_.emplace(call_id, PendingCall{std::move(done), to, std::string(method)});
+  pending_.push_back(PendingCall{std::move(done), to, std::string(method)});
+  ++active_calls_;
   ArmDeadlineTimer();
   Packet p;
   p.from = self_;
@@ -58,7 +59,9 @@ void RpcEndpoint::CallRaw(NodeId to, std::string_view method, std::string body,
 
 void RpcEndpoint::ArmDeadlineTimer() {
   // Drop entries of calls that already completed.
-  while (!deadlines_.empty() && pending_.count(deadlines_.top().second) == 0) deadlines_.pop();
+  while (!deadlines_.empty() && FindPending(deadlines_.top().second) == nullptr) {
+    deadlines_.pop();
+  }
   if (deadlines_.empty()) return;
   const Time next = deadlines_.top().first;
   if (deadline_timer_ != kNoEvent && deadline_timer_at_ <= next) return;  // fires early enough
@@ -75,10 +78,9 @@ void RpcEndpoint::ExpireDeadlines() {
   while (!deadlines_.empty() && deadlines_.top().first <= sim_.Now()) {
     const uint64_t call_id = deadlines_.top().second;
     deadlines_.pop();
-    auto it = pending_.find(call_id);
-    if (it == pending_.end()) continue;  // completed in time
-    const std::string message =
-        absl::StrCat(it->second.method, " to node ", it->second.peer, " timed out");
+    const PendingCall* call = FindPending(call_id);
+    if (call == nullptr) continue;  // completed in time
+    const std::string message = absl::StrCat(call->method, " to node ", call->peer, " timed out");
     Complete(call_id, absl::DeadlineExceededError(message));
   }
   ArmDeadlineTimer();
@@ -88,12 +90,23 @@ void RpcEndpoint::HandleRaw(std::string_view method, RawHandler handler) {
   handlers_[std::string(method)] = std::move(handler);
 }
 
+RpcEndpoint::PendingCall* RpcEndpoint::FindPending(uint64_t call_id) {
+  if (call_id < first_call_id_ || call_id - first_call_id_ >= pending_.size()) return nullptr;
+  PendingCall& call = pending_[call_id - first_call_id_];
+  return call.done ? &call : nullptr;
+}
+
 void RpcEndpoint::Complete(uint64_t call_id, absl::StatusOr<std::string> result) {
-  auto it = pending_.find(call_id);
-  if (it == pending_.end()) return;
-  PendingCall call = std::move(it->second);
-  pending_.erase(it);
-  call.done(std::move(result));
+  PendingCall* call = FindPending(call_id);
+  if (call == nullptr) return;
+  RawDone done = std::move(call->done);
+  call->done = nullptr;
+  --active_calls_;
+  while (!pending_.empty() && !pending_.front().done) {
+    pending_.pop_front();
+    ++first_call_id_;
+  }
+  done(std::move(result));
 }
 
 void RpcEndpoint::SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id,
@@ -115,7 +128,7 @@ void RpcEndpoint::SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id
 
 void RpcEndpoint::OnPacket(Packet& packet) {
   if (packet.kind == PacketKind::kReply) {
-    if (pending_.count(packet.call_id) == 0) {
+    if (FindPending(packet.call_id) == nullptr) {
       sim_.trace().Record(sim_.Now(), TraceKind::kLog, self_, packet.from,
                           "late or duplicate reply ignored", packet.call_id);
       return;

@@ -28,6 +28,7 @@
 #define AURORALAB_LABS_FRAMEWORK_RPC_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <queue>
@@ -147,15 +148,17 @@ class RpcEndpoint {
   // move from it.
   void OnPacket(Packet& packet);
 
-  size_t pending_calls() const { return pending_.size(); }
+  size_t pending_calls() const { return active_calls_; }
 
  private:
   friend class RawResponder;
   struct PendingCall {
-    RawDone done;
+    RawDone done;  // empty once the call has completed
     NodeId peer;
     std::string method;  // for the timeout message
   };
+  // The pending call with this id, or null if it completed (or never was).
+  PendingCall* FindPending(uint64_t call_id);
   // (deadline, call id), earliest first. Entries of calls that completed
   // are skipped when they surface, so completing a call costs nothing here.
   using Deadline = std::pair<Time, uint64_t>;
@@ -174,9 +177,12 @@ class RpcEndpoint {
   uint64_t incarnation_;
   SendFn send_;
   uint64_t next_call_id_ = 1;
-  // Looked up by call id only; iterated only to cancel timers on teardown,
-  // where order has no effect.
-  absl::flat_hash_map<uint64_t, PendingCall> pending_;
+  // Calls by id: call `id` is pending_[id - first_call_id_]. Ids are handed
+  // out in order, so a deque whose front is the oldest unfinished call does
+  // the job of a hash map without hashing.
+  std::deque<PendingCall> pending_;
+  uint64_t first_call_id_ = 1;
+  size_t active_calls_ = 0;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<Deadline>> deadlines_;
   EventId deadline_timer_ = kNoEvent;
   Time deadline_timer_at_ = kForever;
