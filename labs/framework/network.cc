@@ -75,7 +75,7 @@ const NetworkStats& Network::stats() const {
     }
   }
   stats_.by_method.clear();
-  for (const auto& [method, c] : method_counters_) stats_.by_method[method] = c;  // sorted
+  stats_.by_method = method_counters_;
   return stats_;
 }
 
@@ -191,6 +191,7 @@ void Network::ResetStats() {
   stats_.received_by_node.resize(n);
   link_counters_.assign(n * n, TrafficCounter());
   method_counters_.clear();
+  last_method_counter_ = nullptr;
 }
 
 int64_t Network::BandwidthOf(NodeId node) const {
@@ -233,7 +234,11 @@ void Network::CountSent(const Packet& p) {
   add(stats_.total_sent);
   add(stats_.sent_by_node[p.from]);
   add(link_counters_[static_cast<size_t>(p.from) * az_of_.size() + p.to]);
-  add(method_counters_[p.method]);
+  if (last_method_counter_ == nullptr || p.method != last_method_) {
+    last_method_ = p.method;
+    last_method_counter_ = &method_counters_[p.method];
+  }
+  add(*last_method_counter_);
 }
 
 void Network::Drop(const Packet& p, std::string_view why) {

@@ -210,7 +210,11 @@ class Network {
   std::vector<uint32_t> free_slots_;
   // Hot-path counters; stats() turns them into NetworkStats' sorted maps.
   std::vector<TrafficCounter> link_counters_;  // [from * num_nodes + to]
-  absl::flat_hash_map<std::string, TrafficCounter> method_counters_;  // lookups only
+  // std::map: counters keep their address, so the last one used can be
+  // cached (a request and its reply share the method name).
+  std::map<std::string, TrafficCounter> method_counters_;
+  std::string last_method_;
+  TrafficCounter* last_method_counter_ = nullptr;
   mutable NetworkStats stats_;
 };
 
