@@ -99,10 +99,15 @@ done < <(grep -rhoE 'TEST(_F)?\([A-Za-z0-9_]+, *[A-Za-z0-9_]+' grader/hidden 2>/
 # skeleton inside the release, which builds every lab and runs every public
 # test in its own process.
 say "building the release and running its public tests (they must fail as stubs)"
-(cd "$out" && ./lab grade --impl=skeleton --out="$out/grade-out" >"$out/grade-out.log" 2>&1) || {
+graded=0
+(cd "$out" && ./lab grade --impl=skeleton --out="$out/grade-out" >"$out/grade-out.log" 2>&1) ||
+  graded=$?
+# The check started a Bazel server for the release; do not leave it running.
+(cd "$out" && bazel shutdown >/dev/null 2>&1) || true
+if ((graded != 0)); then
   tail -30 "$out/grade-out.log" >&2
   die "grading the release failed; see $out/grade-out.log"
-}
+fi
 results="$out/grade-out/results.json"
 [[ -f "$results" ]] || die "the release's grader wrote no results.json"
 if grep -q '"status": *"passed"' "$results"; then

@@ -1,8 +1,46 @@
 #include "labs/framework/rpc.h"
 
 #include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
 
 namespace auroralab {
+namespace {
+
+// Serial numbers of the endpoints alive now. Looked up, never iterated.
+absl::flat_hash_set<uint64_t>& LiveEndpoints() {
+  static auto* live = new absl::flat_hash_set<uint64_t>();
+  return *live;
+}
+uint64_t next_endpoint_serial = 1;
+
+}  // namespace
+
+std::vector<RawResponder::State*>& RawResponder::FreeStates() {
+  static auto* free_states = new std::vector<State*>();
+  return *free_states;
+}
+
+RawResponder::State* RawResponder::NewState() {
+  std::vector<State*>& free_states = FreeStates();
+  State* state;
+  if (free_states.empty()) {
+    state = new State();
+  } else {
+    state = free_states.back();
+    free_states.pop_back();
+  }
+  state->refs = 1;
+  state->replied = false;
+  return state;
+}
+
+void RawResponder::Release() {
+  if (state_ == nullptr || --state_->refs > 0) return;
+  FreeStates().push_back(state_);  // reused, string buffer and all
+  state_ = nullptr;
+}
 
 void RawResponder::Reply(std::string body) const { Send(absl::OkStatus(), std::move(body)); }
 
@@ -12,9 +50,10 @@ void RawResponder::Fail(const absl::Status& status) const {
 }
 
 void RawResponder::Send(absl::Status status, std::string body) const {
-  std::shared_ptr<RpcEndpoint*> endpoint = state_->endpoint.lock();
-  if (endpoint == nullptr) return;  // our incarnation crashed: the reply dies with it
-  RpcEndpoint& ep = **endpoint;
+  if (!LiveEndpoints().contains(state_->endpoint_serial)) {
+    return;  // our incarnation crashed: the reply dies with it
+  }
+  RpcEndpoint& ep = *state_->endpoint;
   if (state_->replied) {
     ep.sim_.trace().Record(ep.sim_.Now(), TraceKind::kLog, ep.self_, state_->caller,
                            absl::StrCat("second reply to ", state_->method, " ignored"),
@@ -31,9 +70,12 @@ RpcEndpoint::RpcEndpoint(Simulator& sim, NodeId self, uint64_t incarnation, Send
       self_(self),
       incarnation_(incarnation),
       send_(std::move(send)),
-      self_ref_(std::make_shared<RpcEndpoint*>(this)) {}
+      serial_(next_endpoint_serial++) {
+  LiveEndpoints().insert(serial_);
+}
 
 RpcEndpoint::~RpcEndpoint() {
+  LiveEndpoints().erase(serial_);
   sim_.Cancel(deadline_timer_);
 }
 
@@ -141,13 +183,14 @@ void RpcEndpoint::OnPacket(Packet& packet) {
     }
     return;
   }
-  auto state = std::make_shared<RawResponder::State>();
-  state->endpoint = self_ref_;
+  RawResponder::State* state = RawResponder::NewState();
+  state->endpoint = this;
+  state->endpoint_serial = serial_;
   state->caller = packet.from;
   state->caller_incarnation = packet.from_incarnation;
   state->call_id = packet.call_id;
   state->method = packet.method;
-  RawResponder responder(std::move(state));
+  RawResponder responder(state);
   auto it = handlers_.find(packet.method);
   if (it == handlers_.end()) {
     responder.Fail(absl::UnimplementedError(

@@ -61,6 +61,14 @@ class RpcEndpoint;
 // twice either.
 class RawResponder {
  public:
+  RawResponder(const RawResponder& other) : state_(other.state_) { ++state_->refs; }
+  RawResponder(RawResponder&& other) noexcept : state_(other.state_) { other.state_ = nullptr; }
+  RawResponder& operator=(RawResponder other) noexcept {
+    std::swap(state_, other.state_);
+    return *this;
+  }
+  ~RawResponder() { Release(); }
+
   NodeId caller() const { return state_->caller; }
   const std::string& method() const { return state_->method; }
   void Reply(std::string body) const;
@@ -68,17 +76,28 @@ class RawResponder {
 
  private:
   friend class RpcEndpoint;
+  // Reference-counted by hand and recycled through a free list: a
+  // simulation is single-threaded, so this costs neither an allocation nor
+  // an atomic operation per request.
   struct State {
-    std::weak_ptr<RpcEndpoint*> endpoint;  // expires with the incarnation
-    NodeId caller;
-    uint64_t caller_incarnation;
-    uint64_t call_id;
+    int refs = 0;
+    // Used only while the endpoint with this serial number is alive: it
+    // dies with its node's incarnation, and so do its replies.
+    RpcEndpoint* endpoint = nullptr;
+    uint64_t endpoint_serial = 0;
+    NodeId caller = -1;
+    uint64_t caller_incarnation = 0;
+    uint64_t call_id = 0;
     std::string method;
     bool replied = false;
   };
-  explicit RawResponder(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  // Takes a fresh state with one reference, owned by the new responder.
+  explicit RawResponder(State* state) : state_(state) {}
+  static State* NewState();
+  static std::vector<State*>& FreeStates();
+  void Release();
   void Send(absl::Status status, std::string body) const;
-  std::shared_ptr<State> state_;
+  State* state_;
 };
 
 template <typename ReplyMessage>
@@ -187,8 +206,8 @@ class RpcEndpoint {
   EventId deadline_timer_ = kNoEvent;
   Time deadline_timer_at_ = kForever;
   absl::flat_hash_map<std::string, RawHandler> handlers_;
-  // Responders hold a weak_ptr to this; it expires when the endpoint dies.
-  std::shared_ptr<RpcEndpoint*> self_ref_;
+  // Responders check that this serial is still alive before using `this`.
+  uint64_t serial_;
 };
 
 }  // namespace auroralab
