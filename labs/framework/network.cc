@@ -107,22 +107,32 @@ void Network::Partition(const std::vector<std::vector<NodeId>>& groups) {
   LogChange(description);
 }
 
-void Network::Isolate(NodeId node) {
+std::vector<std::pair<NodeId, NodeId>> Network::IsolationLinks(NodeId node) const {
+  std::vector<std::pair<NodeId, NodeId>> links;
   for (NodeId other = 0; other < num_nodes(); ++other) {
     if (other == node) continue;
-    blocked_.insert({node, other});
-    blocked_.insert({other, node});
+    links.push_back({node, other});
+    links.push_back({other, node});
   }
-  LogChange(absl::StrCat("isolate node ", node));
+  return links;
+}
+
+std::vector<std::pair<NodeId, NodeId>> Network::AzIsolationLinks(int az) const {
+  std::vector<std::pair<NodeId, NodeId>> links;
+  for (NodeId a = 0; a < num_nodes(); ++a) {
+    for (NodeId b = 0; b < num_nodes(); ++b) {
+      if ((az_of_[a] == az) != (az_of_[b] == az)) links.push_back({a, b});
+    }
+  }
+  return links;
+}
+
+void Network::Isolate(NodeId node) {
+  BlockLinks(IsolationLinks(node), absl::StrCat("isolate node ", node));
 }
 
 void Network::IsolateAz(int az) {
-  for (NodeId a = 0; a < num_nodes(); ++a) {
-    for (NodeId b = 0; b < num_nodes(); ++b) {
-      if ((az_of_[a] == az) != (az_of_[b] == az)) blocked_.insert({a, b});
-    }
-  }
-  LogChange(absl::StrCat("isolate AZ ", az));
+  BlockLinks(AzIsolationLinks(az), absl::StrCat("isolate AZ ", az));
 }
 
 void Network::BlockLink(NodeId from, NodeId to) {

@@ -26,7 +26,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "labs/framework/random.h"
 #include "labs/framework/simulator.h"
 #include "labs/framework/time.h"
@@ -144,6 +143,9 @@ class Network {
   void Partition(const std::vector<std::vector<NodeId>>& groups);
   void Isolate(NodeId node);  // adds to the current cuts
   void IsolateAz(int az);     // adds to the current cuts
+  // The links (both directions) that Isolate / IsolateAz cut.
+  std::vector<std::pair<NodeId, NodeId>> IsolationLinks(NodeId node) const;
+  std::vector<std::pair<NodeId, NodeId>> AzIsolationLinks(int az) const;
   void BlockLink(NodeId from, NodeId to);  // one-way
   void UnblockLink(NodeId from, NodeId to);
   // Blocks every listed (from, to) link that is not blocked yet and returns

@@ -82,9 +82,7 @@ RpcEndpoint::~RpcEndpoint() {
 void RpcEndpoint::CallRaw(NodeId to, std::string_view method, std::string body,
                           Duration timeout, RawDone done) {
   const uint64_t call_id = next_call_id_++;
-  const Time now = sim_.Now();
-  const Time deadline = timeout > kForever - now ? kForever : now + std::max<Duration>(timeout, 0);
-  deadlines_.push({deadline, call_id});
+  deadlines_.push({AddSaturating(sim_.Now(), timeout), call_id});
   pending_.push_back(PendingCall{std::move(done), to, std::string(method)});
   ++active_calls_;
   ArmDeadlineTimer();

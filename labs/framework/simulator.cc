@@ -4,17 +4,6 @@
 #include <utility>
 
 namespace auroralab {
-namespace {
-
-// now + delay, where a delay reaching past the end of time means "never"
-// (kForever) rather than an overflow into the past.
-Time AddSaturating(Time now, Duration delay) {
-  delay = std::max<Duration>(delay, 0);
-  return delay > kForever - now ? kForever : now + delay;
-}
-
-}  // namespace
-
 Simulator::Simulator(uint64_t seed) : seed_(seed), finished_(1, true), rng_(seed) {}
 
 EventId Simulator::Schedule(Duration delay, std::function<void()> fn) {

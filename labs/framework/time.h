@@ -24,6 +24,14 @@ constexpr Duration Micros(int64_t n) { return n; }
 constexpr Duration Millis(int64_t n) { return n * kMillisecond; }
 constexpr Duration Seconds(int64_t n) { return n * kSecond; }
 
+// now + delay, where a negative delay counts as 0 and a delay reaching past
+// the end of time means "never" (kForever) rather than overflowing into the
+// past.
+constexpr Time AddSaturating(Time now, Duration delay) {
+  if (delay < 0) delay = 0;
+  return delay > kForever - now ? kForever : now + delay;
+}
+
 // "12.345ms" style rendering for logs and test messages.
 std::string FormatTime(Time t);
 

@@ -146,9 +146,8 @@ void World::At(Time when, std::string description, std::function<void()> action)
 }
 
 bool World::RunUntil(const std::function<bool()>& done, Duration max) {
-  // Saturate: RunUntil(done, kForever) must not overflow into the past.
-  const Time deadline = max > kForever - Now() ? kForever : Now() + std::max<Duration>(max, 0);
-  return sim_.RunUntil(done, deadline);
+  // Saturating: RunUntil(done, kForever) must not overflow into the past.
+  return sim_.RunUntil(done, AddSaturating(Now(), max));
 }
 
 namespace {
@@ -200,13 +199,8 @@ std::function<void()> ApplyRandomFault(NemesisState& s) {
     case 1: {
       std::vector<std::pair<NodeId, NodeId>> cut;
       for (NodeId n : chosen) {
-        std::vector<std::pair<NodeId, NodeId>> links;
-        for (NodeId other = 0; other < w.num_nodes(); ++other) {
-          links.push_back({n, other});
-          links.push_back({other, n});
-        }
-        for (const auto& link :
-             w.network().BlockLinks(links, absl::StrCat("isolate node ", n, " (nemesis)"))) {
+        for (const auto& link : w.network().BlockLinks(
+                 w.network().IsolationLinks(n), absl::StrCat("isolate node ", n, " (nemesis)"))) {
           cut.push_back(link);
         }
       }
@@ -214,13 +208,8 @@ std::function<void()> ApplyRandomFault(NemesisState& s) {
     }
     case 2: {
       const int az = static_cast<int>(s.rng.Uniform(3));
-      std::vector<std::pair<NodeId, NodeId>> links;
-      for (NodeId a = 0; a < w.num_nodes(); ++a) {
-        for (NodeId b = 0; b < w.num_nodes(); ++b) {
-          if ((w.az(a) == az) != (w.az(b) == az)) links.push_back({a, b});
-        }
-      }
-      auto cut = w.network().BlockLinks(links, absl::StrCat("isolate AZ ", az, " (nemesis)"));
+      auto cut = w.network().BlockLinks(w.network().AzIsolationLinks(az),
+                                        absl::StrCat("isolate AZ ", az, " (nemesis)"));
       return [&w, cut, az] {
         w.network().UnblockLinks(cut, absl::StrCat("reconnect AZ ", az, " (nemesis)"));
       };
