@@ -2,11 +2,44 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace auroralab {
+namespace {
+
+// Interned methods by name; network_internal::interned_methods has them by id.
+std::map<std::string, MethodId, std::less<>>& MethodIds() {
+  static auto* ids = new std::map<std::string, MethodId, std::less<>>();
+  return *ids;
+}
+
+// A delivered packet keeps its body's buffer for the next NewPacket(),
+// unless the buffer is larger than this.
+constexpr size_t kKeepBufferBytes = 64 * 1024;
+
+}  // namespace
+
+const InternedMethod& network_internal::NoMethod() {
+  static const auto* none = new InternedMethod{"", Trace::HashDetail("")};
+  return *none;
+}
+
+MethodId InternMethod(std::string_view name) {
+  auto& methods = network_internal::interned_methods;
+  if (methods.empty()) methods.push_back(&network_internal::NoMethod());  // kNoMethod
+  if (name.empty()) return kNoMethod;
+  auto& ids = MethodIds();
+  auto it = ids.find(name);
+  if (it != ids.end()) return it->second;
+  const auto id = static_cast<MethodId>(methods.size());
+  // Never freed: ids stay valid for the life of the process.
+  methods.push_back(new InternedMethod{std::string(name), Trace::HashDetail(name)});
+  ids.emplace(std::string(name), id);
+  return id;
+}
 
 NetworkConfig NetworkConfig::Reliable() { return NetworkConfig(); }
 
@@ -75,7 +108,9 @@ const NetworkStats& Network::stats() const {
     }
   }
   stats_.by_method.clear();
-  stats_.by_method = method_counters_;
+  for (MethodId id = 0; id < method_counters_.size(); ++id) {
+    if (method_counters_[id].messages > 0) stats_.by_method[MethodName(id)] = method_counters_[id];
+  }
   return stats_;
 }
 
@@ -201,7 +236,6 @@ void Network::ResetStats() {
   stats_.received_by_node.resize(n);
   link_counters_.assign(n * n, TrafficCounter());
   method_counters_.clear();
-  last_method_counter_ = nullptr;
 }
 
 int64_t Network::BandwidthOf(NodeId node) const {
@@ -244,11 +278,8 @@ void Network::CountSent(const Packet& p) {
   add(stats_.total_sent);
   add(stats_.sent_by_node[p.from]);
   add(link_counters_[static_cast<size_t>(p.from) * az_of_.size() + p.to]);
-  if (last_method_counter_ == nullptr || p.method != last_method_) {
-    last_method_ = p.method;
-    last_method_counter_ = &method_counters_[p.method];
-  }
-  add(*last_method_counter_);
+  if (p.method >= method_counters_.size()) method_counters_.resize(p.method + 1);
+  add(method_counters_[p.method]);
 }
 
 void Network::Drop(const Packet& p, std::string_view why) {
@@ -257,52 +288,85 @@ void Network::Drop(const Packet& p, std::string_view why) {
                       p.kind == PacketKind::kReply);
 }
 
+Packet& Network::NewPacket() {
+  const uint32_t slot = TakeSlot();
+  Packet& p = *parked_[slot];
+  p.from = -1;
+  p.to = -1;
+  p.from_incarnation = 0;
+  p.to_incarnation = 0;
+  p.kind = PacketKind::kRequest;
+  p.call_id = 0;
+  p.method = kNoMethod;
+  p.status_code = 0;
+  p.status_message.clear();
+  p.body.clear();  // keeps the buffer
+  p.parked_at = slot;
+  return p;
+}
+
 void Network::Send(Packet&& packet) {
-  if (packet.from < 0 || packet.from >= num_nodes() || packet.to < 0 ||
-      packet.to >= num_nodes()) {
-    sim_.trace().Record(sim_.Now(), TraceKind::kDrop, packet.from, packet.to,
-                        "no such node", packet.call_id);
+  uint32_t slot = packet.parked_at;
+  if (slot >= parked_.size() || parked_[slot].get() != &packet) slot = Park(std::move(packet));
+  const Packet& p = *parked_[slot];
+  if (p.from < 0 || p.from >= num_nodes() || p.to < 0 || p.to >= num_nodes()) {
+    sim_.trace().Record(sim_.Now(), TraceKind::kDrop, p.from, p.to, "no such node", p.call_id);
     ++stats_.dropped;
+    Unpark(slot);
     return;
   }
-  CountSent(packet);
-  sim_.trace().Record(sim_.Now(), TraceKind::kSend, packet.from, packet.to, packet.method,
-                      packet.call_id, packet.kind == PacketKind::kReply);
-  if (!CanReach(packet.from, packet.to)) {
-    Drop(packet, "partitioned");
+  CountSent(p);
+  const InternedMethod& method = GetMethod(p.method);
+  sim_.trace().RecordHashed(sim_.Now(), TraceKind::kSend, p.from, p.to, method.name,
+                            method.trace_hash, p.call_id, p.kind == PacketKind::kReply);
+  if (!CanReach(p.from, p.to)) {
+    Drop(p, "partitioned");
+    Unpark(slot);
     return;
   }
-  const double drop_probability = packet.kind == PacketKind::kRequest
+  const double drop_probability = p.kind == PacketKind::kRequest
                                       ? config_.drop_request_probability
                                       : config_.drop_reply_probability;
-  if (rng_.Bernoulli(drop_probability)) {
-    Drop(packet, "lost");
+  if (drop_probability > 0 && rng_.Bernoulli(drop_probability)) {
+    Drop(p, "lost");
+    Unpark(slot);
     return;
   }
-  const uint32_t slot = Park(std::move(packet));
-  if (rng_.Bernoulli(config_.duplicate_probability)) {
-    const Packet& p = parked_[slot];
+  if (config_.duplicate_probability > 0 && rng_.Bernoulli(config_.duplicate_probability)) {
     ++stats_.duplicated;
-    sim_.trace().Record(sim_.Now(), TraceKind::kDuplicate, p.from, p.to, p.method, p.call_id,
-                        p.kind == PacketKind::kReply);
+    sim_.trace().RecordHashed(sim_.Now(), TraceKind::kDuplicate, p.from, p.to, method.name,
+                              method.trace_hash, p.call_id, p.kind == PacketKind::kReply);
     Transmit(Park(p));  // the copy gets its own latency draw
   }
   Transmit(slot);
 }
 
-uint32_t Network::Park(Packet packet) {
+uint32_t Network::TakeSlot() {
   if (free_slots_.empty()) {
-    parked_.push_back(std::move(packet));
+    parked_.push_back(std::make_unique<Packet>());
     return static_cast<uint32_t>(parked_.size() - 1);
   }
   const uint32_t slot = free_slots_.back();
   free_slots_.pop_back();
-  parked_[slot] = std::move(packet);
   return slot;
 }
 
+uint32_t Network::Park(Packet packet) {
+  const uint32_t slot = TakeSlot();
+  *parked_[slot] = std::move(packet);
+  parked_[slot]->parked_at = slot;
+  return slot;
+}
+
+void Network::Unpark(uint32_t slot) {
+  Packet& p = *parked_[slot];
+  if (p.body.capacity() > kKeepBufferBytes) std::string().swap(p.body);
+  p.parked_at = Packet::kNotParked;
+  free_slots_.push_back(slot);
+}
+
 void Network::Transmit(uint32_t slot) {
-  const Packet& packet = parked_[slot];
+  const Packet& packet = *parked_[slot];
   NodeState& sender = nodes_[packet.from];
   Time depart = sim_.Now();
   const int64_t bandwidth = BandwidthOf(packet.from);
@@ -315,7 +379,7 @@ void Network::Transmit(uint32_t slot) {
 }
 
 void Network::Arrive(uint32_t slot) {
-  Packet& packet = parked_[slot];
+  Packet& packet = *parked_[slot];
   NodeState& receiver = nodes_[packet.to];
   if (receiver.held) {
     receiver.held_packets.push_back(std::move(packet));
@@ -335,7 +399,7 @@ void Network::Arrive(uint32_t slot) {
 }
 
 void Network::Deliver(uint32_t slot) {
-  Packet& packet = parked_[slot];
+  Packet& packet = *parked_[slot];
   if (!CanReach(packet.from, packet.to)) {
     Drop(packet, "partitioned in flight");
   } else {
@@ -343,7 +407,10 @@ void Network::Deliver(uint32_t slot) {
     ++c.messages;
     c.bytes += static_cast<uint64_t>(packet.WireBytes());
     // The slot stays taken while the receiver handles the packet, so the
-    // messages it sends in turn are parked elsewhere.
+    // messages it sends in turn are parked elsewhere. Should the receiver
+    // send this very packet on, Send() moves it out instead of sending the
+    // slot it is about to free.
+    packet.parked_at = Packet::kNotParked;
     if (deliver_) deliver_(packet);
   }
   Unpark(slot);

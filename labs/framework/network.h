@@ -18,21 +18,48 @@
 #define AURORALAB_LABS_FRAMEWORK_NETWORK_H_
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "labs/framework/random.h"
 #include "labs/framework/simulator.h"
 #include "labs/framework/time.h"
+#include "labs/framework/trace.h"
 
 namespace auroralab {
 
 using NodeId = int;
+
+// RPC method names are interned: a packet carries a small number, not a
+// string. Ids are handed out in order of first use and are only ever looked
+// up (the trace and the statistics use the names), so the order never leaks
+// into a run. Like the rest of a simulation, not thread-safe.
+using MethodId = uint32_t;
+inline constexpr MethodId kNoMethod = 0;  // the empty name
+MethodId InternMethod(std::string_view name);
+
+struct InternedMethod {
+  std::string name;
+  uint64_t trace_hash;  // Trace::HashDetail(name)
+};
+namespace network_internal {
+// By MethodId; entries are never freed or moved. A constant-initialized
+// vector, so it is usable during static initialization.
+inline std::vector<const InternedMethod*> interned_methods;
+const InternedMethod& NoMethod();
+}  // namespace network_internal
+
+inline const InternedMethod& GetMethod(MethodId id) {
+  const auto& methods = network_internal::interned_methods;
+  return id < methods.size() ? *methods[id] : network_internal::NoMethod();
+}
+inline const std::string& MethodName(MethodId id) { return GetMethod(id).name; }
 
 enum class PacketKind : uint8_t { kRequest, kReply };
 
@@ -47,7 +74,7 @@ struct Packet {
   uint64_t to_incarnation = 0;
   PacketKind kind = PacketKind::kRequest;
   uint64_t call_id = 0;
-  std::string method;
+  MethodId method = kNoMethod;
   int status_code = 0;  // absl::StatusCode of a reply
   std::string status_message;
   std::string body;  // a serialized protobuf message
@@ -55,8 +82,14 @@ struct Packet {
   // Bytes on the wire, for bandwidth and accounting: a fixed header plus the
   // variable parts.
   int64_t WireBytes() const {
-    return 24 + static_cast<int64_t>(method.size() + status_message.size() + body.size());
+    return 24 + static_cast<int64_t>(MethodName(method).size() + status_message.size() +
+                                     body.size());
   }
+
+  // Owned by the network: where it keeps this packet while it is in flight
+  // (see Network::NewPacket).
+  static constexpr uint32_t kNotParked = UINT32_MAX;
+  uint32_t parked_at = kNotParked;
 };
 
 enum class LatencyDistribution { kUniform, kExponential };
@@ -131,7 +164,12 @@ class Network {
   int num_nodes() const { return static_cast<int>(az_of_.size()); }
   int az_of(NodeId id) const { return az_of_.at(id); }
 
-  // Sends `packet` subject to every fault currently configured.
+  // A blank packet, owned by the network, to fill in and pass to Send(). Its
+  // buffers are recycled from packets already delivered, so steady traffic
+  // allocates nothing. Valid until it is sent; every NewPacket() must be sent.
+  Packet& NewPacket();
+  // Sends `packet` subject to every fault currently configured. A packet
+  // from NewPacket() is sent in place; any other is moved into the network.
   void Send(Packet&& packet);
 
   const NetworkConfig& config() const { return config_; }
@@ -190,7 +228,9 @@ class Network {
   // std::function's inline storage: no allocation), and the packet itself is
   // never moved on the way.
   uint32_t Park(Packet packet);
-  void Unpark(uint32_t slot) { free_slots_.push_back(slot); }
+  uint32_t TakeSlot();
+  // Frees the slot; its packet's buffers stay for the next NewPacket().
+  void Unpark(uint32_t slot);
   // Transmits one copy: egress queueing, latency, then Arrive().
   void Transmit(uint32_t slot);
   void Arrive(uint32_t slot);
@@ -206,17 +246,13 @@ class Network {
   std::vector<int> az_of_;
   std::vector<NodeState> nodes_;
   std::set<std::pair<NodeId, NodeId>> blocked_;  // directed (from, to)
-  // A deque, so that packets keep their address while delivery of one of
-  // them parks new ones.
-  std::deque<Packet> parked_;
+  // Each packet on the heap, so that packets keep their address while
+  // delivery of one of them parks new ones.
+  std::vector<std::unique_ptr<Packet>> parked_;
   std::vector<uint32_t> free_slots_;
   // Hot-path counters; stats() turns them into NetworkStats' sorted maps.
   std::vector<TrafficCounter> link_counters_;  // [from * num_nodes + to]
-  // std::map: counters keep their address, so the last one used can be
-  // cached (a request and its reply share the method name).
-  std::map<std::string, TrafficCounter> method_counters_;
-  std::string last_method_;
-  TrafficCounter* last_method_counter_ = nullptr;
+  std::vector<TrafficCounter> method_counters_;  // [MethodId]
   mutable NetworkStats stats_;
 };
 

@@ -57,7 +57,7 @@ class NetworkHarness {
     p.from = from;
     p.to = to;
     p.kind = kind;
-    p.method = std::move(method);
+    p.method = InternMethod(method);
     p.body = std::move(body);
     p.call_id = ++last_id_;
     net.Send(std::move(p));
@@ -730,7 +730,7 @@ TEST(Network, AccountsMessagesAndBytesPerNodeLinkAndMethod) {
 TEST(Network, WireBytesCountHeaderMethodStatusAndBody) {
   Packet p;
   EXPECT_EQ(p.WireBytes(), 24);
-  p.method = "Svc.Method";
+  p.method = InternMethod("Svc.Method");
   p.status_message = "oops";
   p.body = std::string(100, 'b');
   EXPECT_EQ(p.WireBytes(), 24 + 10 + 4 + 100);

@@ -1,5 +1,6 @@
 #include "labs/framework/rpc.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -42,31 +43,41 @@ void RawResponder::Release() {
   state_ = nullptr;
 }
 
-void RawResponder::Reply(std::string body) const { Send(absl::OkStatus(), std::move(body)); }
+void RawResponder::Reply(std::string_view body) const {
+  Send(absl::OkStatus(), [body](std::string* out) { out->assign(body); });
+}
+
+void RawResponder::ReplyWith(absl::FunctionRef<void(std::string* body)> write_body) const {
+  Send(absl::OkStatus(), write_body);
+}
 
 void RawResponder::Fail(const absl::Status& status) const {
   // An OK "failure" would look like an empty reply; make the bug visible.
-  Send(status.ok() ? absl::InternalError("Fail() called with an OK status") : status, "");
+  Send(status.ok() ? absl::InternalError("Fail() called with an OK status") : status,
+       [](std::string*) {});
 }
 
-void RawResponder::Send(absl::Status status, std::string body) const {
+void RawResponder::Send(const absl::Status& status,
+                        absl::FunctionRef<void(std::string*)> write_body) const {
   if (!LiveEndpoints().contains(state_->endpoint_serial)) {
     return;  // our incarnation crashed: the reply dies with it
   }
   RpcEndpoint& ep = *state_->endpoint;
   if (state_->replied) {
     ep.sim_.trace().Record(ep.sim_.Now(), TraceKind::kLog, ep.self_, state_->caller,
-                           absl::StrCat("second reply to ", state_->method, " ignored"),
+                           absl::StrCat("second reply to ", MethodName(state_->method), " ignored"),
                            state_->call_id);
     return;
   }
   state_->replied = true;
   ep.SendReply(state_->caller, state_->caller_incarnation, state_->call_id, state_->method,
-               status, std::move(body));
+               status, write_body);
 }
 
-RpcEndpoint::RpcEndpoint(Simulator& sim, NodeId self, uint64_t incarnation, SendFn send)
+RpcEndpoint::RpcEndpoint(Simulator& sim, Network& network, NodeId self, uint64_t incarnation,
+                         SendFn send)
     : sim_(sim),
+      network_(network),
       self_(self),
       incarnation_(incarnation),
       send_(std::move(send)),
@@ -79,21 +90,39 @@ RpcEndpoint::~RpcEndpoint() {
   sim_.Cancel(deadline_timer_);
 }
 
-void RpcEndpoint::CallRaw(NodeId to, std::string_view method, std::string body,
+MethodId RpcEndpoint::IdOf(const char* name) {
+  for (const auto& [address, id] : method_ids_) {
+    if (address == name) return id;
+  }
+  const MethodId id = InternMethod(name);
+  method_ids_.push_back({name, id});
+  return id;
+}
+
+void RpcEndpoint::CallRaw(NodeId to, std::string_view method, std::string_view body,
                           Duration timeout, RawDone done) {
+  StartCall(
+      to, InternMethod(method), [body](std::string* out) { out->assign(body); }, timeout,
+      std::move(done));
+}
+
+void RpcEndpoint::StartCall(NodeId to, MethodId method,
+                            absl::FunctionRef<void(std::string*)> write_body, Duration timeout,
+                            RawDone done) {
+  if (next_call_id_ - first_call_id_ == calls_.size()) GrowCalls();
   const uint64_t call_id = next_call_id_++;
+  calls_[call_id & (calls_.size() - 1)] = PendingCall{std::move(done), to, method};
   deadlines_.push({AddSaturating(sim_.Now(), timeout), call_id});
-  pending_.push_back(PendingCall{std::move(done), to, std::string(method)});
   ++active_calls_;
   ArmDeadlineTimer();
-  Packet p;
+  Packet& p = network_.NewPacket();
   p.from = self_;
   p.to = to;
   p.kind = PacketKind::kRequest;
   p.call_id = call_id;
-  p.method = std::string(method);
+  p.method = method;
   p.from_incarnation = incarnation_;
-  p.body = std::move(body);
+  write_body(&p.body);
   send_(p);
 }
 
@@ -120,53 +149,70 @@ void RpcEndpoint::ExpireDeadlines() {
     deadlines_.pop();
     const PendingCall* call = FindPending(call_id);
     if (call == nullptr) continue;  // completed in time
-    const std::string message = absl::StrCat(call->method, " to node ", call->peer, " timed out");
+    const std::string message =
+        absl::StrCat(MethodName(call->method), " to node ", call->peer, " timed out");
     Complete(call_id, absl::DeadlineExceededError(message));
   }
   ArmDeadlineTimer();
 }
 
 void RpcEndpoint::HandleRaw(std::string_view method, RawHandler handler) {
-  handlers_[std::string(method)] = std::move(handler);
+  SetHandler(InternMethod(method), std::move(handler));
 }
 
-RpcEndpoint::PendingCall* RpcEndpoint::FindPending(uint64_t call_id) {
-  if (call_id < first_call_id_ || call_id - first_call_id_ >= pending_.size()) return nullptr;
-  PendingCall& call = pending_[call_id - first_call_id_];
-  return call.done ? &call : nullptr;
+void RpcEndpoint::SetHandler(MethodId method, RawHandler handler) {
+  if (method >= handlers_.size()) handlers_.resize(method + 1);
+  if (method == running_handler_) {
+    // Replacing the handler that is running now (a handler that re-registers
+    // itself) would destroy it mid-call: swap it in once it returns.
+    replacement_handler_ = std::move(handler);
+    has_replacement_handler_ = true;
+    return;
+  }
+  handlers_[method] = std::move(handler);
 }
 
-void RpcEndpoint::Complete(uint64_t call_id, absl::StatusOr<std::string> result) {
+void RpcEndpoint::GrowCalls() {
+  std::vector<PendingCall> bigger(std::max<size_t>(8, 2 * calls_.size()));
+  for (uint64_t id = first_call_id_; id < next_call_id_; ++id) {
+    bigger[id & (bigger.size() - 1)] = std::move(calls_[id & (calls_.size() - 1)]);
+  }
+  calls_ = std::move(bigger);
+}
+
+void RpcEndpoint::Complete(uint64_t call_id, absl::StatusOr<std::string_view> result) {
   PendingCall* call = FindPending(call_id);
   if (call == nullptr) return;
   RawDone done = std::move(call->done);
   call->done = nullptr;
   --active_calls_;
-  while (!pending_.empty() && !pending_.front().done) {
-    pending_.pop_front();
+  while (first_call_id_ < next_call_id_ && !calls_[first_call_id_ & (calls_.size() - 1)].done) {
     ++first_call_id_;
   }
   done(std::move(result));
 }
 
 void RpcEndpoint::SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id,
-                            std::string_view method, const absl::Status& status,
-                            std::string body) {
-  Packet p;
+                            MethodId method, const absl::Status& status,
+                            absl::FunctionRef<void(std::string*)> write_body) {
+  Packet& p = network_.NewPacket();
   p.from = self_;
   p.to = to;
   p.from_incarnation = incarnation_;
   p.to_incarnation = to_incarnation;
   p.kind = PacketKind::kReply;
   p.call_id = call_id;
-  p.method = std::string(method);
+  p.method = method;
   p.status_code = static_cast<int>(status.code());
-  p.status_message = std::string(status.message());
-  p.body = std::move(body);
+  if (status.ok()) {
+    write_body(&p.body);
+  } else {
+    p.status_message.assign(status.message().data(), status.message().size());
+  }
   send_(p);
 }
 
-void RpcEndpoint::OnPacket(Packet& packet) {
+void RpcEndpoint::OnPacket(const Packet& packet) {
   if (packet.kind == PacketKind::kReply) {
     if (FindPending(packet.call_id) == nullptr) {
       sim_.trace().Record(sim_.Now(), TraceKind::kLog, self_, packet.from,
@@ -175,7 +221,7 @@ void RpcEndpoint::OnPacket(Packet& packet) {
     }
     const auto code = static_cast<absl::StatusCode>(packet.status_code);
     if (code == absl::StatusCode::kOk) {
-      Complete(packet.call_id, std::move(packet.body));
+      Complete(packet.call_id, std::string_view(packet.body));
     } else {
       Complete(packet.call_id, absl::Status(code, packet.status_message));
     }
@@ -189,14 +235,21 @@ void RpcEndpoint::OnPacket(Packet& packet) {
   state->call_id = packet.call_id;
   state->method = packet.method;
   RawResponder responder(state);
-  auto it = handlers_.find(packet.method);
-  if (it == handlers_.end()) {
+  if (packet.method >= handlers_.size() || !handlers_[packet.method]) {
     responder.Fail(absl::UnimplementedError(
-        absl::StrCat("no handler for ", packet.method, " on node ", self_)));
+        absl::StrCat("no handler for ", MethodName(packet.method), " on node ", self_)));
     return;
   }
-  it->second(packet.body, std::move(responder));
+  // Nodes cannot reach the world, so a handler cannot destroy this endpoint;
+  // it can only replace itself, which SetHandler defers until it returns.
+  running_handler_ = packet.method;
+  handlers_[packet.method](packet.body, std::move(responder));
+  running_handler_ = kNoneRunning;
+  if (has_replacement_handler_) {
+    handlers_[packet.method] = std::move(replacement_handler_);
+    replacement_handler_ = nullptr;
+    has_replacement_handler_ = false;
+  }
 }
 
 }  // namespace auroralab
-

@@ -28,8 +28,8 @@
 #define AURORALAB_LABS_FRAMEWORK_RPC_H_
 
 #include <cstdint>
-#include <deque>
 #include <functional>
+#include <memory>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -37,7 +37,7 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -50,6 +50,8 @@ template <typename Request, typename Reply>
 struct Method {
   using RequestType = Request;
   using ReplyType = Reply;
+  // A string literal (or any string that lives as long as the program):
+  // endpoints remember the interned id of each name by its address.
   const char* name;
 };
 
@@ -69,8 +71,11 @@ class RawResponder {
   ~RawResponder() { Release(); }
 
   NodeId caller() const { return state_->caller; }
-  const std::string& method() const { return state_->method; }
-  void Reply(std::string body) const;
+  const std::string& method() const { return MethodName(state_->method); }
+  void Reply(std::string_view body) const;
+  // Replies with a body written straight into the outgoing packet's buffer
+  // (no copy); `write_body` is not called if the reply would be dropped.
+  void ReplyWith(absl::FunctionRef<void(std::string* body)> write_body) const;
   void Fail(const absl::Status& status) const;
 
  private:
@@ -87,7 +92,7 @@ class RawResponder {
     NodeId caller = -1;
     uint64_t caller_incarnation = 0;
     uint64_t call_id = 0;
-    std::string method;
+    MethodId method = kNoMethod;
     bool replied = false;
   };
   // Takes a fresh state with one reference, owned by the new responder.
@@ -95,7 +100,7 @@ class RawResponder {
   static State* NewState();
   static std::vector<State*>& FreeStates();
   void Release();
-  void Send(absl::Status status, std::string body) const;
+  void Send(const absl::Status& status, absl::FunctionRef<void(std::string*)> write_body) const;
   State* state_;
 };
 
@@ -104,7 +109,9 @@ class Responder {
  public:
   explicit Responder(RawResponder raw) : raw_(std::move(raw)) {}
   NodeId caller() const { return raw_.caller(); }
-  void Reply(const ReplyMessage& reply) const { raw_.Reply(reply.SerializeAsString()); }
+  void Reply(const ReplyMessage& reply) const {
+    raw_.ReplyWith([&reply](std::string* body) { reply.SerializeToString(body); });
+  }
   void Fail(const absl::Status& status) const { raw_.Fail(status); }
 
  private:
@@ -113,12 +120,15 @@ class Responder {
 
 class RpcEndpoint {
  public:
-  using RawDone = std::function<void(absl::StatusOr<std::string>)>;
+  // The reply body lives only while the callback runs.
+  using RawDone = std::function<void(absl::StatusOr<std::string_view>)>;
+  // The request body lives only while the handler runs.
   using RawHandler = std::function<void(std::string_view body, RawResponder responder)>;
-  // Hands a packet to the world (which stamps incarnations and routes it).
+  // Hands a packet from network.NewPacket() to the world (which stamps
+  // incarnations and sends it).
   using SendFn = std::function<void(Packet&)>;
 
-  RpcEndpoint(Simulator& sim, NodeId self, uint64_t incarnation, SendFn send);
+  RpcEndpoint(Simulator& sim, Network& network, NodeId self, uint64_t incarnation, SendFn send);
   ~RpcEndpoint();
   RpcEndpoint(const RpcEndpoint&) = delete;
   RpcEndpoint& operator=(const RpcEndpoint&) = delete;
@@ -130,41 +140,55 @@ class RpcEndpoint {
             Duration timeout, Done done) {
     static_assert(std::is_invocable_v<Done&, absl::StatusOr<Reply>>,
                   "done must be callable with absl::StatusOr<Reply>");
-    CallRaw(to, method.name, request.SerializeAsString(), timeout,
-            [name = method.name, done = std::move(done)](absl::StatusOr<std::string> body) mutable {
-              if (!body.ok()) return done(absl::StatusOr<Reply>(body.status()));
-              Reply reply;
-              if (!reply.ParseFromString(*body)) {
-                return done(absl::StatusOr<Reply>(
-                    absl::DataLossError(absl::StrCat("malformed reply to ", name))));
-              }
-              done(absl::StatusOr<Reply>(std::move(reply)));
-            });
+    StartCall(
+        to, IdOf(method.name),
+        [&request](std::string* body) { request.SerializeToString(body); }, timeout,
+        [name = method.name, done = std::move(done)](
+            absl::StatusOr<std::string_view> body) mutable {
+          if (!body.ok()) return done(absl::StatusOr<Reply>(body.status()));
+          Reply reply;
+          if (!reply.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
+            return done(absl::StatusOr<Reply>(
+                absl::DataLossError(absl::StrCat("malformed reply to ", name))));
+          }
+          done(absl::StatusOr<Reply>(std::move(reply)));
+        });
   }
 
   // Registers the handler for `method`, replacing any earlier one.
   template <typename Request, typename Reply>
   void Handle(const Method<Request, Reply>& method,
               std::type_identity_t<std::function<void(const Request&, Responder<Reply>)>> handler) {
-    HandleRaw(method.name, [name = method.name, handler = std::move(handler)](
-                               std::string_view body, RawResponder responder) {
-      Request request;
-      if (!request.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-        return responder.Fail(absl::InvalidArgumentError(absl::StrCat("malformed ", name,
-                                                                      " request")));
+    // Requests are parsed into recycled messages, which keep their string
+    // buffers from one request to the next. A pool rather than one message,
+    // in case a handler somehow runs inside another.
+    auto spares = std::make_shared<std::vector<std::unique_ptr<Request>>>();
+    SetHandler(IdOf(method.name), [name = method.name, handler = std::move(handler), spares](
+                                      std::string_view body, RawResponder responder) {
+      std::unique_ptr<Request> request;
+      if (spares->empty()) {
+        request = std::make_unique<Request>();
+      } else {
+        request = std::move(spares->back());
+        spares->pop_back();
       }
-      handler(request, Responder<Reply>(std::move(responder)));
+      if (request->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+        handler(*request, Responder<Reply>(std::move(responder)));
+      } else {
+        responder.Fail(absl::InvalidArgumentError(absl::StrCat("malformed ", name, " request")));
+      }
+      spares->push_back(std::move(request));
     });
   }
 
   // Untyped forms, for tests that send bad bytes and for framework code.
-  void CallRaw(NodeId to, std::string_view method, std::string body, Duration timeout,
+  void CallRaw(NodeId to, std::string_view method, std::string_view body, Duration timeout,
                RawDone done);
   void HandleRaw(std::string_view method, RawHandler handler);
 
-  // Called by the world with a packet addressed to this incarnation; may
-  // move from it.
-  void OnPacket(Packet& packet);
+  // Called by the world with a packet addressed to this incarnation. The
+  // packet stays the network's.
+  void OnPacket(const Packet& packet);
 
   size_t pending_calls() const { return active_calls_; }
 
@@ -173,10 +197,22 @@ class RpcEndpoint {
   struct PendingCall {
     RawDone done;  // empty once the call has completed
     NodeId peer;
-    std::string method;  // for the timeout message
+    MethodId method;  // for the timeout message
   };
+  // The interned id of a method name with static storage, remembered by
+  // the name's address.
+  MethodId IdOf(const char* name);
+  void StartCall(NodeId to, MethodId method, absl::FunctionRef<void(std::string*)> write_body,
+                 Duration timeout, RawDone done);
+  void SetHandler(MethodId method, RawHandler handler);
   // The pending call with this id, or null if it completed (or never was).
-  PendingCall* FindPending(uint64_t call_id);
+  PendingCall* FindPending(uint64_t call_id) {
+    if (call_id < first_call_id_ || call_id >= next_call_id_) return nullptr;
+    PendingCall& call = calls_[call_id & (calls_.size() - 1)];
+    return call.done ? &call : nullptr;
+  }
+  // Doubles the ring when every place in it is taken.
+  void GrowCalls();
   // (deadline, call id), earliest first. Entries of calls that completed
   // are skipped when they surface, so completing a call costs nothing here.
   using Deadline = std::pair<Time, uint64_t>;
@@ -186,25 +222,35 @@ class RpcEndpoint {
   void ArmDeadlineTimer();
   void ExpireDeadlines();
 
-  void Complete(uint64_t call_id, absl::StatusOr<std::string> result);
-  void SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id, std::string_view method,
-                 const absl::Status& status, std::string body);
+  void Complete(uint64_t call_id, absl::StatusOr<std::string_view> result);
+  void SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id, MethodId method,
+                 const absl::Status& status, absl::FunctionRef<void(std::string*)> write_body);
 
   Simulator& sim_;
+  Network& network_;
   NodeId self_;
   uint64_t incarnation_;
   SendFn send_;
-  uint64_t next_call_id_ = 1;
-  // Calls by id: call `id` is pending_[id - first_call_id_]. Ids are handed
-  // out in order, so a deque whose front is the oldest unfinished call does
+  // Calls by id, in a ring: call `id` sits at calls_[id % calls_.size()]
+  // while first_call_id_ <= id < next_call_id_, where first_call_id_ is the
+  // oldest call still pending. Ids are handed out in order, so this does
   // the job of a hash map without hashing.
-  std::deque<PendingCall> pending_;
+  std::vector<PendingCall> calls_;  // its size is a power of two
   uint64_t first_call_id_ = 1;
+  uint64_t next_call_id_ = 1;
   size_t active_calls_ = 0;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<Deadline>> deadlines_;
   EventId deadline_timer_ = kNoEvent;
   Time deadline_timer_at_ = kForever;
-  absl::flat_hash_map<std::string, RawHandler> handlers_;
+  std::vector<RawHandler> handlers_;  // [MethodId]; empty: no handler
+  // The handler running now, and its replacement if it re-registered itself.
+  static constexpr MethodId kNoneRunning = UINT32_MAX;
+  MethodId running_handler_ = kNoneRunning;
+  RawHandler replacement_handler_;
+  bool has_replacement_handler_ = false;
+  // (name address, id) of the typed methods this endpoint has used; a
+  // node uses a handful, so a short vector beats any map.
+  std::vector<std::pair<const char*, MethodId>> method_ids_;
   // Responders check that this serial is still alive before using `this`.
   uint64_t serial_;
 };

@@ -295,7 +295,7 @@ TEST(Rpc, MalformedRequestGetsInvalidArgumentAndTheServerKeepsWorking) {
   // A truncated varint tag, and a length-delimited field longer than the data.
   for (std::string garbage : {std::string("\xff\xff\xff\xff"), std::string("\x0a\x05"
                                                                            "ab")}) {
-    rpc.CallRaw(server, kEcho.name, garbage, Millis(100), [&](absl::StatusOr<std::string> reply) {
+    rpc.CallRaw(server, kEcho.name, garbage, Millis(100), [&](absl::StatusOr<std::string_view> reply) {
       garbage_results.push_back(reply.status());
     });
   }
@@ -415,7 +415,7 @@ TEST(Rpc, DoneNeverRunsInsideCall) {
   call(server_rpc, server, Millis(10));  // a call to itself
   call(client_rpc, client, Millis(10));  // to itself, unimplemented
   in_call = true;
-  client_rpc.CallRaw(server, kEcho.name, "", 0, [&](absl::StatusOr<std::string>) {
+  client_rpc.CallRaw(server, kEcho.name, "", 0, [&](absl::StatusOr<std::string_view>) {
     ++completions;
     completions_inside_call += in_call;
   });

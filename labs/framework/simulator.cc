@@ -1,42 +1,54 @@
 #include "labs/framework/simulator.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 namespace auroralab {
-Simulator::Simulator(uint64_t seed) : seed_(seed), finished_(1, true), rng_(seed) {}
+Simulator::Simulator(uint64_t seed) : seed_(seed), rng_(seed) {}
 
 EventId Simulator::Schedule(Duration delay, std::function<void()> fn) {
   return ScheduleAt(AddSaturating(now_, delay), std::move(fn));
 }
 
 EventId Simulator::ScheduleAt(Time when, std::function<void()> fn) {
-  const EventId id = next_id_++;
-  finished_.push_back(false);
   uint32_t slot;
   if (free_slots_.empty()) {
-    slot = static_cast<uint32_t>(callbacks_.size());
-    callbacks_.push_back(std::move(fn));
+    if (slots_.size() > kSlotMask - 1) {
+      std::fprintf(stderr, "auroralab: more than %llu events pending at once\n",
+                   static_cast<unsigned long long>(kSlotMask));
+      std::abort();
+    }
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
   } else {
     slot = free_slots_.back();
     free_slots_.pop_back();
-    callbacks_[slot] = std::move(fn);
   }
-  queue_.push_back(Event{std::max(when, now_), id, slot});
+  Slot& s = slots_[slot];
+  s.fn = std::move(fn);
+  s.live = true;
+  ++s.generation;
+  queue_.push_back(Event{std::max(when, now_), next_sequence_++, slot});
   std::push_heap(queue_.begin(), queue_.end(), Later());
-  return id;
+  // Generations start at 1, so no id is kNoEvent (0).
+  return (s.generation << kSlotBits) | slot;
 }
 
 void Simulator::Cancel(EventId id) {
-  if (id >= next_id_ || finished_[id]) return;
-  finished_[id] = true;
+  const uint64_t slot = id & kSlotMask;
+  if (slot >= slots_.size()) return;
+  Slot& s = slots_[slot];
+  if (!s.live || s.generation != id >> kSlotBits) return;
+  s.live = false;
+  s.fn = nullptr;  // frees what it captured now, not when it surfaces
   ++cancelled_in_queue_;
 }
 
 bool Simulator::SkipCancelled() {
-  while (!queue_.empty() && finished_[queue_.front().id]) {
+  while (!queue_.empty() && !slots_[queue_.front().slot].live) {
     --cancelled_in_queue_;
-    callbacks_[queue_.front().slot] = nullptr;  // frees what it captured
     PopTop();
   }
   return !queue_.empty();
@@ -51,11 +63,12 @@ void Simulator::PopTop() {
 bool Simulator::Step() {
   if (!SkipCancelled()) return false;
   const Event event = queue_.front();
-  std::function<void()> fn = std::move(callbacks_[event.slot]);
-  callbacks_[event.slot] = nullptr;
+  Slot& s = slots_[event.slot];
+  std::function<void()> fn = std::move(s.fn);
+  s.fn = nullptr;
+  s.live = false;  // cancelling a running event is a no-op
   PopTop();
   now_ = event.time;
-  finished_[event.id] = true;
   ++events_run_;
   fn();
   return true;

@@ -56,33 +56,42 @@ class Simulator {
   uint64_t events_run() const { return events_run_; }
 
  private:
-  // Heap entries are small PODs; the callbacks stay put in `callbacks_`, so
+  // Heap entries are small PODs; the callbacks stay put in `slots_`, so
   // sifting the heap never moves a std::function.
   struct Event {
     Time time;
-    EventId id;     // also the tie-breaking sequence number
-    uint32_t slot;  // index into callbacks_
+    uint64_t sequence;  // breaks ties: scheduling order
+    uint32_t slot;      // index into slots_
   };
   struct Later {
     bool operator()(const Event& a, const Event& b) const {
-      return a.time != b.time ? a.time > b.time : a.id > b.id;
+      return a.time != b.time ? a.time > b.time : a.sequence > b.sequence;
     }
   };
+  // Where a scheduled callback waits. A slot is reused once its event has
+  // left the heap; `generation` counts the uses, so an EventId (slot and
+  // generation) of an event that already ran or was cancelled never matches
+  // a later occupant of the slot.
+  struct Slot {
+    std::function<void()> fn;
+    uint64_t generation = 0;
+    bool live = false;  // scheduled, not yet run or cancelled
+  };
+  static constexpr int kSlotBits = 24;  // up to 16M events pending at once
+  static constexpr uint64_t kSlotMask = (uint64_t{1} << kSlotBits) - 1;
 
   // Removes cancelled events from the top; returns false if the queue is empty.
   bool SkipCancelled();
+  // Takes the top event off the heap and frees its slot for reuse.
   void PopTop();
 
   uint64_t seed_;
   Time now_ = 0;
-  EventId next_id_ = 1;
+  uint64_t next_sequence_ = 0;
   uint64_t events_run_ = 0;
   std::vector<Event> queue_;  // a min-heap under Later
-  std::vector<std::function<void()>> callbacks_;
+  std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
-  // finished_[id]: the event ran or was cancelled. Ids are dense, so one bit
-  // per event ever scheduled is cheaper than a hash set and needs no hashing.
-  std::vector<bool> finished_;
   size_t cancelled_in_queue_ = 0;
   Rng rng_;
   Trace trace_;

@@ -10,25 +10,6 @@
 namespace auroralab {
 namespace {
 
-// A word-at-a-time mix (multiply, xor-shift): fast on the hot path and, unlike
-// absl::Hash, the same in every process.
-uint64_t MixWord(uint64_t h, uint64_t word) {
-  h = (h ^ word) * 0x9e3779b97f4a7c15ULL;
-  return h ^ (h >> 29);
-}
-
-uint64_t MixBytes(uint64_t h, std::string_view bytes) {
-  size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, bytes.data() + i, 8);
-    h = MixWord(h, word);
-  }
-  uint64_t tail = bytes.size();
-  for (; i < bytes.size(); ++i) tail = (tail << 8) | static_cast<unsigned char>(bytes[i]);
-  return MixWord(h, tail);
-}
-
 std::string JsonEscape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -73,17 +54,22 @@ void Trace::SetNodeName(int node, std::string name) {
   node_names_[node] = std::move(name);
 }
 
-void Trace::Record(Time time, TraceKind kind, int node, int peer, std::string_view detail,
-                   uint64_t id, bool reply) {
-  uint64_t h = digest_;
-  h = MixWord(h, static_cast<uint64_t>(time));
-  h = MixWord(h, (static_cast<uint64_t>(reply) << 56) ^ (static_cast<uint64_t>(kind) << 48) ^
-                     (static_cast<uint64_t>(static_cast<uint32_t>(node)) << 24) ^
-                     static_cast<uint32_t>(peer));
-  h = MixWord(h, id);
-  digest_ = MixBytes(h, detail);
-  ++event_count_;
-  if (keep_events_) events_.push_back(TraceEvent{time, kind, node, peer, id, reply, std::string(detail)});
+uint64_t Trace::HashDetail(std::string_view detail) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  size_t i = 0;
+  for (; i + 8 <= detail.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, detail.data() + i, 8);
+    h = MixWord(h, word);
+  }
+  uint64_t tail = detail.size();
+  for (; i < detail.size(); ++i) tail = (tail << 8) | static_cast<unsigned char>(detail[i]);
+  return MixWord(h, tail);
+}
+
+void Trace::Keep(Time time, TraceKind kind, int node, int peer, std::string_view detail,
+                 uint64_t id, bool reply) {
+  events_.push_back(TraceEvent{time, kind, node, peer, id, reply, std::string(detail)});
 }
 
 std::string Trace::NodeName(int node) const {

@@ -57,7 +57,23 @@ class Trace {
   // `detail` is copied only when events are kept; `id` is a number that
   // belongs to the event (an RPC call id), cheap to record on hot paths.
   void Record(Time time, TraceKind kind, int node, int peer, std::string_view detail,
-              uint64_t id = 0, bool reply = false);
+              uint64_t id = 0, bool reply = false) {
+    RecordHashed(time, kind, node, peer, detail, HashDetail(detail), id, reply);
+  }
+  // Record() for a detail whose HashDetail() the caller keeps (an RPC
+  // method name), so hot paths do not hash the same string again.
+  void RecordHashed(Time time, TraceKind kind, int node, int peer, std::string_view detail,
+                    uint64_t detail_hash, uint64_t id = 0, bool reply = false) {
+    uint64_t h = MixWord(digest_, static_cast<uint64_t>(time));
+    h = MixWord(h, (static_cast<uint64_t>(reply) << 56) ^ (static_cast<uint64_t>(kind) << 48) ^
+                       (static_cast<uint64_t>(static_cast<uint32_t>(node)) << 24) ^
+                       static_cast<uint32_t>(peer));
+    h = MixWord(h, id);
+    digest_ = MixWord(h, detail_hash);
+    ++event_count_;
+    if (keep_events_) Keep(time, kind, node, peer, detail, id, reply);
+  }
+  static uint64_t HashDetail(std::string_view detail);
 
   uint64_t digest() const { return digest_; }
   uint64_t event_count() const { return event_count_; }
@@ -70,6 +86,14 @@ class Trace {
   std::string Tail(size_t n) const;
 
  private:
+  // A word-at-a-time mix (multiply, xor-shift): fast on the hot path and,
+  // unlike absl::Hash, the same in every process.
+  static uint64_t MixWord(uint64_t h, uint64_t word) {
+    h = (h ^ word) * 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
+  }
+  void Keep(Time time, TraceKind kind, int node, int peer, std::string_view detail, uint64_t id,
+            bool reply);
   std::string NodeName(int node) const;
 
   bool keep_events_ = true;

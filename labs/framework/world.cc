@@ -15,7 +15,7 @@ NodeContext::NodeContext(World& world, NodeId id, uint64_t incarnation, Rng rng)
       incarnation_(incarnation),
       rng_(rng),
       alive_(std::make_shared<bool>(true)),
-      rpc_(world.sim_, id, incarnation, [&world](Packet& p) { world.SendFrom(p); }),
+      rpc_(world.sim_, world.network_, id, incarnation, [&world](Packet& p) { world.SendFrom(p); }),
       disk_(world.sim_, *world.nodes_[id].disk, world.options_.disk, rng_, id) {}
 
 NodeContext::~NodeContext() { *alive_ = false; }
@@ -126,8 +126,9 @@ void World::Deliver(Packet& packet) {
                    packet.kind == PacketKind::kReply);
     return;
   }
-  trace().Record(Now(), TraceKind::kDeliver, packet.to, packet.from, packet.method,
-                 packet.call_id, packet.kind == PacketKind::kReply);
+  const InternedMethod& method = GetMethod(packet.method);
+  trace().RecordHashed(Now(), TraceKind::kDeliver, packet.to, packet.from, method.name,
+                       method.trace_hash, packet.call_id, packet.kind == PacketKind::kReply);
   slot.ctx->rpc().OnPacket(packet);
 }
 
