@@ -16,10 +16,6 @@ std::map<std::string, MethodId, std::less<>>& MethodIds() {
   return *ids;
 }
 
-// A delivered packet keeps its body's buffer for the next NewPacket(),
-// unless the buffer is larger than this.
-constexpr size_t kKeepBufferBytes = 64 * 1024;
-
 }  // namespace
 
 const InternedMethod& network_internal::NoMethod() {
@@ -201,10 +197,6 @@ void Network::Heal() {
   LogChange("heal");
 }
 
-bool Network::CanReach(NodeId from, NodeId to) const {
-  return blocked_.empty() || blocked_.count({from, to}) == 0;
-}
-
 void Network::SetSlow(NodeId node, double latency_multiplier) {
   nodes_.at(node).slowness = std::max(latency_multiplier, 0.0);
   LogChange(absl::StrFormat("node %d latency x%g", node, latency_multiplier));
@@ -238,11 +230,6 @@ void Network::ResetStats() {
   method_counters_.clear();
 }
 
-int64_t Network::BandwidthOf(NodeId node) const {
-  const int64_t b = nodes_[node].bandwidth;
-  return b >= 0 ? b : config_.bandwidth_bytes_per_second;
-}
-
 Duration Network::TransmitTime(int64_t bytes, int64_t bandwidth) const {
   if (bandwidth <= 0) return 0;
   // Round up so that even a tiny message occupies the link.
@@ -256,9 +243,9 @@ Duration Network::DrawLatency(const Packet& p) {
                  ? rng_.UniformInt(0, config_.jitter)
                  : rng_.Exponential(static_cast<double>(config_.jitter));
   }
-  double latency = static_cast<double>(config_.base_latency + jitter);
-  latency *= nodes_[p.from].slowness * nodes_[p.to].slowness;
-  Duration total = static_cast<Duration>(std::llround(latency));
+  Duration total = config_.base_latency + jitter;
+  const double slowness = nodes_[p.from].slowness * nodes_[p.to].slowness;
+  if (slowness != 1.0) total = static_cast<Duration>(std::llround(static_cast<double>(total) * slowness));
   if (config_.long_delay_probability > 0 && rng_.Bernoulli(config_.long_delay_probability)) {
     total += rng_.UniformInt(0, config_.long_delay_max);
   }
@@ -309,7 +296,7 @@ void Network::Send(Packet&& packet) {
   uint32_t slot = packet.parked_at;
   if (slot >= parked_.size() || parked_[slot].get() != &packet) slot = Park(std::move(packet));
   const Packet& p = *parked_[slot];
-  if (p.from < 0 || p.from >= num_nodes() || p.to < 0 || p.to >= num_nodes()) {
+  if (static_cast<size_t>(p.from) >= nodes_.size() || static_cast<size_t>(p.to) >= nodes_.size()) {
     sim_.trace().Record(sim_.Now(), TraceKind::kDrop, p.from, p.to, "no such node", p.call_id);
     ++stats_.dropped;
     Unpark(slot);
@@ -341,14 +328,9 @@ void Network::Send(Packet&& packet) {
   Transmit(slot);
 }
 
-uint32_t Network::TakeSlot() {
-  if (free_slots_.empty()) {
-    parked_.push_back(std::make_unique<Packet>());
-    return static_cast<uint32_t>(parked_.size() - 1);
-  }
-  const uint32_t slot = free_slots_.back();
-  free_slots_.pop_back();
-  return slot;
+uint32_t Network::NewSlot() {
+  parked_.push_back(std::make_unique<Packet>());
+  return static_cast<uint32_t>(parked_.size() - 1);
 }
 
 uint32_t Network::Park(Packet packet) {
@@ -356,13 +338,6 @@ uint32_t Network::Park(Packet packet) {
   *parked_[slot] = std::move(packet);
   parked_[slot]->parked_at = slot;
   return slot;
-}
-
-void Network::Unpark(uint32_t slot) {
-  Packet& p = *parked_[slot];
-  if (p.body.capacity() > kKeepBufferBytes) std::string().swap(p.body);
-  p.parked_at = Packet::kNotParked;
-  free_slots_.push_back(slot);
 }
 
 void Network::Transmit(uint32_t slot) {

@@ -195,7 +195,9 @@ class Network {
   // Removes every partition and blocked link (slowness, holds and bandwidth
   // are separate knobs and stay).
   void Heal();
-  bool CanReach(NodeId from, NodeId to) const;
+  bool CanReach(NodeId from, NodeId to) const {
+    return blocked_.empty() || !blocked_.contains({from, to});
+  }
 
   // Multiplies the latency of every message to or from `node` (1 = normal).
   void SetSlow(NodeId node, double latency_multiplier);
@@ -221,16 +223,32 @@ class Network {
   };
 
   Duration DrawLatency(const Packet& p);
-  int64_t BandwidthOf(NodeId node) const;
+  int64_t BandwidthOf(NodeId node) const {
+    const int64_t b = nodes_[node].bandwidth;
+    return b >= 0 ? b : config_.bandwidth_bytes_per_second;
+  }
   Duration TransmitTime(int64_t bytes, int64_t bandwidth) const;
   // In-flight packets live in slots of `parked_` from Send until delivery or
   // loss: scheduled events capture only the slot number (small enough for
   // std::function's inline storage: no allocation), and the packet itself is
   // never moved on the way.
   uint32_t Park(Packet packet);
-  uint32_t TakeSlot();
-  // Frees the slot; its packet's buffers stay for the next NewPacket().
-  void Unpark(uint32_t slot);
+  uint32_t TakeSlot() {
+    if (free_slots_.empty()) return NewSlot();
+    const uint32_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
+  }
+  uint32_t NewSlot();
+  // Frees the slot; its packet's body buffer stays for the next NewPacket()
+  // unless it is larger than this.
+  static constexpr size_t kKeepBufferBytes = 64 * 1024;
+  void Unpark(uint32_t slot) {
+    Packet& p = *parked_[slot];
+    if (p.body.capacity() > kKeepBufferBytes) std::string().swap(p.body);
+    p.parked_at = Packet::kNotParked;
+    free_slots_.push_back(slot);
+  }
   // Transmits one copy: egress queueing, latency, then Arrive().
   void Transmit(uint32_t slot);
   void Arrive(uint32_t slot);

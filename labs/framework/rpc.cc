@@ -4,17 +4,16 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
-
 namespace auroralab {
 namespace {
 
-// Serial numbers of the endpoints alive now. Looked up, never iterated.
-absl::flat_hash_set<uint64_t>& LiveEndpoints() {
-  static auto* live = new absl::flat_hash_set<uint64_t>();
+// live_endpoints[serial]: whether the endpoint with that serial number is
+// alive. Serials are dense (one per node incarnation), so a byte each is
+// cheaper than a hash set, and no lookup needs hashing.
+std::vector<uint8_t>& LiveEndpoints() {
+  static auto* live = new std::vector<uint8_t>(1, 0);
   return *live;
 }
-uint64_t next_endpoint_serial = 1;
 
 }  // namespace
 
@@ -59,7 +58,7 @@ void RawResponder::Fail(const absl::Status& status) const {
 
 void RawResponder::Send(const absl::Status& status,
                         absl::FunctionRef<void(std::string*)> write_body) const {
-  if (!LiveEndpoints().contains(state_->endpoint_serial)) {
+  if (!LiveEndpoints()[state_->endpoint_serial]) {
     return;  // our incarnation crashed: the reply dies with it
   }
   RpcEndpoint& ep = *state_->endpoint;
@@ -81,12 +80,12 @@ RpcEndpoint::RpcEndpoint(Simulator& sim, Network& network, NodeId self, uint64_t
       self_(self),
       incarnation_(incarnation),
       send_(std::move(send)),
-      serial_(next_endpoint_serial++) {
-  LiveEndpoints().insert(serial_);
+      serial_(LiveEndpoints().size()) {
+  LiveEndpoints().push_back(1);  // at index serial_
 }
 
 RpcEndpoint::~RpcEndpoint() {
-  LiveEndpoints().erase(serial_);
+  LiveEndpoints()[serial_] = 0;
   sim_.Cancel(deadline_timer_);
 }
 

@@ -57,6 +57,14 @@ struct Method {
 
 class RpcEndpoint;
 
+// Serializes `message` into `body`, reusing body's buffer: the size pass
+// and the write pass of SerializeToString, without its other bookkeeping.
+template <typename Message>
+void SerializeInto(const Message& message, std::string* body) {
+  body->resize(message.ByteSizeLong());
+  message.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(body->data()));
+}
+
 // The right to answer one request. Copyable; the first Reply/Fail wins and
 // later ones are ignored (and logged), as a real server could not answer
 // twice either.
@@ -110,7 +118,7 @@ class Responder {
   explicit Responder(RawResponder raw) : raw_(std::move(raw)) {}
   NodeId caller() const { return raw_.caller(); }
   void Reply(const ReplyMessage& reply) const {
-    raw_.ReplyWith([&reply](std::string* body) { reply.SerializeToString(body); });
+    raw_.ReplyWith([&reply](std::string* body) { SerializeInto(reply, body); });
   }
   void Fail(const absl::Status& status) const { raw_.Fail(status); }
 
@@ -142,7 +150,7 @@ class RpcEndpoint {
                   "done must be callable with absl::StatusOr<Reply>");
     StartCall(
         to, IdOf(method.name),
-        [&request](std::string* body) { request.SerializeToString(body); }, timeout,
+        [&request](std::string* body) { SerializeInto(request, body); }, timeout,
         [name = method.name, done = std::move(done)](
             absl::StatusOr<std::string_view> body) mutable {
           if (!body.ok()) return done(absl::StatusOr<Reply>(body.status()));

@@ -8,30 +8,22 @@
 namespace auroralab {
 Simulator::Simulator(uint64_t seed) : seed_(seed), rng_(seed) {}
 
-EventId Simulator::Schedule(Duration delay, std::function<void()> fn) {
-  return ScheduleAt(AddSaturating(now_, delay), std::move(fn));
+uint32_t Simulator::NewSlot() {
+  if (slots_.size() > kSlotMask - 1) {
+    std::fprintf(stderr, "auroralab: more than %llu events pending at once\n",
+                 static_cast<unsigned long long>(kSlotMask));
+    std::abort();
+  }
+  slots_.emplace_back();
+  return static_cast<uint32_t>(slots_.size() - 1);
 }
 
-EventId Simulator::ScheduleAt(Time when, std::function<void()> fn) {
-  uint32_t slot;
-  if (free_slots_.empty()) {
-    if (slots_.size() > kSlotMask - 1) {
-      std::fprintf(stderr, "auroralab: more than %llu events pending at once\n",
-                   static_cast<unsigned long long>(kSlotMask));
-      std::abort();
-    }
-    slot = static_cast<uint32_t>(slots_.size());
-    slots_.emplace_back();
-  } else {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  }
+EventId Simulator::Enqueue(Time when, uint32_t slot) {
   Slot& s = slots_[slot];
-  s.fn = std::move(fn);
   s.live = true;
   ++s.generation;
-  queue_.push_back(Event{std::max(when, now_), next_sequence_++, slot});
-  std::push_heap(queue_.begin(), queue_.end(), Later());
+  if (next_sequence_ == kSequenceLimit) RenumberSequences();
+  PushEvent(Event{std::max(when, now_), next_sequence_++ << kSlotBits | slot});
   // Generations start at 1, so no id is kNoEvent (0).
   return (s.generation << kSlotBits) | slot;
 }
@@ -47,23 +39,56 @@ void Simulator::Cancel(EventId id) {
 }
 
 bool Simulator::SkipCancelled() {
-  while (!queue_.empty() && !slots_[queue_.front().slot].live) {
+  while (!queue_.empty() && !slots_[SlotOf(queue_.front())].live) {
     --cancelled_in_queue_;
     PopTop();
   }
   return !queue_.empty();
 }
 
+void Simulator::PushEvent(Event e) {
+  // Sift up from a hole at the end.
+  size_t i = queue_.size();
+  queue_.push_back(e);
+  while (i > 0) {
+    const size_t parent = (i - 1) / 2;
+    if (!Earlier(e, queue_[parent])) break;
+    queue_[i] = queue_[parent];
+    i = parent;
+  }
+  queue_[i] = e;
+}
+
 void Simulator::PopTop() {
-  free_slots_.push_back(queue_.front().slot);
-  std::pop_heap(queue_.begin(), queue_.end(), Later());
+  free_slots_.push_back(SlotOf(queue_.front()));
+  const Event last = queue_.back();
   queue_.pop_back();
+  const size_t n = queue_.size();
+  if (n == 0) return;
+  // Sift `last` down from a hole at the root.
+  size_t i = 0;
+  for (size_t child = 1; child < n; child = 2 * i + 1) {
+    if (child + 1 < n && Earlier(queue_[child + 1], queue_[child])) ++child;
+    if (!Earlier(queue_[child], last)) break;
+    queue_[i] = queue_[child];
+    i = child;
+  }
+  queue_[i] = last;
+}
+
+void Simulator::RenumberSequences() {
+  // Sorted, the heap keeps its order and is still a valid heap.
+  std::sort(queue_.begin(), queue_.end(), Earlier);
+  for (size_t i = 0; i < queue_.size(); ++i) {
+    queue_[i].key = static_cast<uint64_t>(i) << kSlotBits | SlotOf(queue_[i]);
+  }
+  next_sequence_ = queue_.size();
 }
 
 bool Simulator::Step() {
   if (!SkipCancelled()) return false;
   const Event event = queue_.front();
-  Slot& s = slots_[event.slot];
+  Slot& s = slots_[SlotOf(event)];
   std::function<void()> fn = std::move(s.fn);
   s.fn = nullptr;
   s.live = false;  // cancelling a running event is a no-op

@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "labs/framework/random.h"
@@ -35,9 +37,19 @@ class Simulator {
   Rng& rng() { return rng_; }
   Trace& trace() { return trace_; }
 
-  // Runs `fn` after `delay` (>= 0) of virtual time. Returns an id for Cancel.
-  EventId Schedule(Duration delay, std::function<void()> fn);
-  EventId ScheduleAt(Time when, std::function<void()> fn);
+  // Runs `fn` (any callable taking no arguments) after `delay` (>= 0) of
+  // virtual time. Returns an id for Cancel.
+  template <typename Fn>
+  EventId Schedule(Duration delay, Fn&& fn) {
+    return ScheduleAt(AddSaturating(now_, delay), std::forward<Fn>(fn));
+  }
+  template <typename Fn>
+  EventId ScheduleAt(Time when, Fn&& fn) {
+    static_assert(std::is_invocable_v<Fn&>, "an event is a callable taking no arguments");
+    const uint32_t slot = TakeSlot();
+    slots_[slot].fn = std::forward<Fn>(fn);  // built in place: no extra move
+    return Enqueue(when, slot);
+  }
   // Cancelling an event that already ran, or kNoEvent, does nothing.
   void Cancel(EventId id);
 
@@ -56,18 +68,20 @@ class Simulator {
   uint64_t events_run() const { return events_run_; }
 
  private:
-  // Heap entries are small PODs; the callbacks stay put in `slots_`, so
-  // sifting the heap never moves a std::function.
+  // Heap entries are 16-byte PODs; the callbacks stay put in `slots_`, so
+  // sifting the heap never moves a std::function. Events run in order of
+  // (time, sequence): the sequence number (scheduling order) breaks ties.
   struct Event {
-    Time time;
-    uint64_t sequence;  // breaks ties: scheduling order
-    uint32_t slot;      // index into slots_
+    Time time;     // never negative
+    uint64_t key;  // sequence << kSlotBits | slot
   };
-  struct Later {
-    bool operator()(const Event& a, const Event& b) const {
-      return a.time != b.time ? a.time > b.time : a.sequence > b.sequence;
-    }
-  };
+  static bool Earlier(const Event& a, const Event& b) {
+    // One 128-bit comparison: (time, sequence) order, without branches.
+    auto order = [](const Event& e) {
+      return static_cast<unsigned __int128>(static_cast<uint64_t>(e.time)) << 64 | e.key;
+    };
+    return order(a) < order(b);
+  }
   // Where a scheduled callback waits. A slot is reused once its event has
   // left the heap; `generation` counts the uses, so an EventId (slot and
   // generation) of an event that already ran or was cancelled never matches
@@ -79,6 +93,22 @@ class Simulator {
   };
   static constexpr int kSlotBits = 24;  // up to 16M events pending at once
   static constexpr uint64_t kSlotMask = (uint64_t{1} << kSlotBits) - 1;
+  // Sequence numbers have the other 40 bits of a key; when they run out
+  // (after 10^12 events) the pending events are renumbered in order.
+  static constexpr uint64_t kSequenceLimit = uint64_t{1} << (64 - kSlotBits);
+  static uint32_t SlotOf(const Event& e) { return static_cast<uint32_t>(e.key & kSlotMask); }
+
+  uint32_t TakeSlot() {
+    if (free_slots_.empty()) return NewSlot();
+    const uint32_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
+  }
+  uint32_t NewSlot();
+  // Puts the event waiting in `slot` on the heap; returns its id.
+  EventId Enqueue(Time when, uint32_t slot);
+  void PushEvent(Event e);
+  void RenumberSequences();
 
   // Removes cancelled events from the top; returns false if the queue is empty.
   bool SkipCancelled();
@@ -89,12 +119,14 @@ class Simulator {
   Time now_ = 0;
   uint64_t next_sequence_ = 0;
   uint64_t events_run_ = 0;
-  std::vector<Event> queue_;  // a min-heap under Later
+  std::vector<Event> queue_;  // a binary min-heap under Earlier
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
   size_t cancelled_in_queue_ = 0;
   Rng rng_;
   Trace trace_;
+
+  friend struct SimulatorTestPeer;  // reaches the sequence limit in a test
 };
 
 }  // namespace auroralab

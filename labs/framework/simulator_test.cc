@@ -5,12 +5,20 @@
 // RunUntilIdle stop exactly where their contracts say.
 #include "labs/framework/simulator.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 
 namespace auroralab {
+
+// Reaches into the simulator to test what happens after 10^12 events.
+struct SimulatorTestPeer {
+  static void SetNextSequence(Simulator& sim, uint64_t sequence) { sim.next_sequence_ = sequence; }
+  static uint64_t SequenceLimit() { return Simulator::kSequenceLimit; }
+};
+
 namespace {
 
 TEST(Simulator, RunsEventsInTimeOrder) {
@@ -138,6 +146,73 @@ TEST(Simulator, CancellingAnEventThatAlreadyRanIsANoOp) {
   sim.RunUntilIdle();
   EXPECT_TRUE(later_ran);
   EXPECT_EQ(runs, 1);
+}
+
+TEST(Simulator, AnOldIdNeverCancelsTheEventThatReusedItsPlace) {
+  Simulator sim(1);
+  const EventId first = sim.Schedule(1, [] {});
+  sim.RunUntilIdle();
+  // The simulator reuses the finished event's storage for the next one.
+  bool second_ran = false;
+  const EventId second = sim.Schedule(1, [&] { second_ran = true; });
+  EXPECT_NE(first, second);
+  sim.Cancel(first);
+  EXPECT_EQ(sim.pending_events(), 1u);
+  sim.RunUntilIdle();
+  EXPECT_TRUE(second_ran);
+}
+
+TEST(Simulator, RunsManyInterleavedEventsInTimeThenScheduleOrder) {
+  // A property check of the event heap against a plain sort: random times
+  // with many ties, scheduled both up front and from inside events, some
+  // cancelled.
+  Simulator sim(1);
+  Rng rng(7);
+  struct Ran {
+    Time time;
+    int order;  // scheduling order
+    bool operator==(const Ran&) const = default;
+  };
+  std::vector<Ran> expected;
+  std::vector<Ran> ran;
+  int next_order = 0;
+  std::vector<EventId> ids;
+  std::function<void(int)> schedule = [&](int depth) {
+    const Time when = sim.Now() + static_cast<Time>(rng.Uniform(20));
+    const int order = next_order++;
+    ids.push_back(sim.ScheduleAt(when, [&, when, order, depth] {
+      ran.push_back({when, order});
+      if (depth < 2) schedule(depth + 1);
+    }));
+  };
+  for (int i = 0; i < 500; ++i) schedule(0);
+  for (size_t i = 0; i < ids.size(); i += 7) sim.Cancel(ids[i]);
+  sim.RunUntilIdle();
+  // Events scheduled later never run before earlier-scheduled events of
+  // the same time, and time never goes backwards.
+  for (size_t i = 1; i < ran.size(); ++i) {
+    ASSERT_LE(ran[i - 1].time, ran[i].time) << i;
+    if (ran[i - 1].time == ran[i].time) {
+      ASSERT_LT(ran[i - 1].order, ran[i].order) << i;
+    }
+  }
+  // 500 first-level events minus 72 cancelled, each running two more levels.
+  EXPECT_EQ(ran.size(), (500u - 72u) * 3u);
+}
+
+TEST(Simulator, KeepsOrderWhenSequenceNumbersRunOut) {
+  Simulator sim(1);
+  std::vector<int> order;
+  sim.ScheduleAt(10, [&] { order.push_back(1); });
+  sim.ScheduleAt(10, [&] { order.push_back(2); });
+  sim.ScheduleAt(5, [&] { order.push_back(0); });
+  // Jump to the last sequence number: the next events force a renumbering.
+  SimulatorTestPeer::SetNextSequence(sim, SimulatorTestPeer::SequenceLimit() - 1);
+  sim.ScheduleAt(10, [&] { order.push_back(3); });
+  sim.ScheduleAt(10, [&] { order.push_back(4); });
+  sim.ScheduleAt(7, [&] { order.push_back(-1); });
+  sim.RunUntilIdle();
+  EXPECT_EQ(order, (std::vector<int>{0, -1, 1, 2, 3, 4}));
 }
 
 TEST(Simulator, EventCancellingItselfWhileRunningIsANoOp) {
