@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -10,10 +11,17 @@
 namespace auroralab {
 namespace {
 
-// Interned methods by name; network_internal::interned_methods has them by id.
-std::map<std::string, MethodId, std::less<>>& MethodIds() {
-  static auto* ids = new std::map<std::string, MethodId, std::less<>>();
-  return *ids;
+// The interned methods: by name, and in order of id. Never freed, so ids
+// stay valid for the life of the process.
+struct MethodRegistry {
+  std::map<std::string, MethodId, std::less<>> ids;
+  std::deque<InternedMethod> methods;        // stable addresses
+  std::vector<const InternedMethod*> table;  // what GetMethod() reads
+};
+
+MethodRegistry& Registry() {
+  static auto* registry = new MethodRegistry();
+  return *registry;
 }
 
 }  // namespace
@@ -24,16 +32,17 @@ const InternedMethod& network_internal::NoMethod() {
 }
 
 MethodId InternMethod(std::string_view name) {
-  auto& methods = network_internal::interned_methods;
-  if (methods.empty()) methods.push_back(&network_internal::NoMethod());  // kNoMethod
+  MethodRegistry& r = Registry();
+  if (r.table.empty()) r.table.push_back(&network_internal::NoMethod());  // kNoMethod
   if (name.empty()) return kNoMethod;
-  auto& ids = MethodIds();
-  auto it = ids.find(name);
-  if (it != ids.end()) return it->second;
-  const auto id = static_cast<MethodId>(methods.size());
-  // Never freed: ids stay valid for the life of the process.
-  methods.push_back(new InternedMethod{std::string(name), Trace::HashDetail(name)});
-  ids.emplace(std::string(name), id);
+  auto it = r.ids.find(name);
+  if (it != r.ids.end()) return it->second;
+  const auto id = static_cast<MethodId>(r.table.size());
+  r.methods.push_back(InternedMethod{std::string(name), Trace::HashDetail(name)});
+  r.table.push_back(&r.methods.back());
+  r.ids.emplace(std::string(name), id);
+  network_internal::interned_methods = r.table.data();
+  network_internal::interned_method_count = r.table.size();
   return id;
 }
 

@@ -49,15 +49,17 @@ struct InternedMethod {
   uint64_t trace_hash;  // Trace::HashDetail(name)
 };
 namespace network_internal {
-// By MethodId; entries are never freed or moved. A constant-initialized
-// vector, so it is usable during static initialization.
-inline std::vector<const InternedMethod*> interned_methods;
+// The interned methods by MethodId: a table InternMethod() keeps up to date.
+// Plain constant-initialized pointers, so lookups work at any time, even
+// during static initialization or after static destructors have run.
+inline const InternedMethod* const* interned_methods = nullptr;
+inline size_t interned_method_count = 0;
 const InternedMethod& NoMethod();
 }  // namespace network_internal
 
 inline const InternedMethod& GetMethod(MethodId id) {
-  const auto& methods = network_internal::interned_methods;
-  return id < methods.size() ? *methods[id] : network_internal::NoMethod();
+  return id < network_internal::interned_method_count ? *network_internal::interned_methods[id]
+                                                      : network_internal::NoMethod();
 }
 inline const std::string& MethodName(MethodId id) { return GetMethod(id).name; }
 

@@ -1,5 +1,7 @@
 // Tests for the RPC layer (rpc.h) running inside a World:
-//   - typed round trips, handlers that answer later, handler errors;
+//   - typed round trips, handlers that answer later, handler errors, a
+//     handler that replaces itself, requests parsed into recycled messages,
+//     an old call outliving hundreds of newer ones, raw byte calls;
 //   - DeadlineExceeded on a partition or a late reply, Unimplemented for an
 //     unknown method, InvalidArgument for a request that does not parse (the
 //     server keeps working), DataLoss for a reply that does not parse;
@@ -280,6 +282,128 @@ TEST(Rpc, HandleReplacesAnEarlierHandler) {
   world.RunFor(Seconds(1));
   ASSERT_TRUE(outcome.reply.ok());
   EXPECT_EQ(outcome.reply->text(), "replaced");
+}
+
+TEST(Rpc, HandlerCanReplaceItselfWhileRunning) {
+  World world(FixedLatency(Millis(1)));
+  const NodeId server = world.AddNode("server", 0, [](NodeContext& ctx) {
+    auto node = std::make_unique<Client>(ctx);
+    RpcEndpoint& rpc = ctx.rpc();
+    rpc.Handle(kEcho, [&rpc](const EchoRequest& request, Responder<EchoReply> out) {
+      // Re-registering destroys this handler; it must still finish.
+      rpc.Handle(kEcho, [](const EchoRequest& later, Responder<EchoReply> out2) {
+        EchoReply reply;
+        reply.set_text("second handler: " + later.text());
+        out2.Reply(reply);
+      });
+      EchoReply reply;
+      reply.set_text("first handler: " + request.text());
+      out.Reply(reply);
+    });
+    return node;
+  });
+  const NodeId client = world.AddNode("client", 1, ClientFactory());
+  RpcEndpoint& rpc = world.node<Client>(client).context().rpc();
+  Outcome first;
+  Outcome second;
+  rpc.Call(server, kEcho, Echo("a"), Millis(100), Record(world, first));
+  world.RunFor(Millis(10));
+  rpc.Call(server, kEcho, Echo("b"), Millis(100), Record(world, second));
+  world.RunFor(Millis(10));
+  ASSERT_TRUE(first.reply.ok()) << first.reply.status();
+  ASSERT_TRUE(second.reply.ok()) << second.reply.status();
+  EXPECT_EQ(first.reply->text(), "first handler: a");
+  EXPECT_EQ(second.reply->text(), "second handler: b");
+}
+
+TEST(Rpc, EachRequestIsParsedFresh) {
+  // Requests are parsed into recycled messages; nothing of one request may
+  // show through in the next.
+  World world(FixedLatency(Millis(1)));
+  std::vector<std::pair<std::string, std::string>> seen;  // (text, padding)
+  const NodeId server = world.AddNode("server", 0, [&seen](NodeContext& ctx) {
+    auto node = std::make_unique<Client>(ctx);
+    ctx.rpc().Handle(kEcho, [&seen](const EchoRequest& request, Responder<EchoReply> out) {
+      seen.push_back({request.text(), request.padding()});
+      out.Reply(EchoReply());
+    });
+    return node;
+  });
+  const NodeId client = world.AddNode("client", 1, ClientFactory());
+  RpcEndpoint& rpc = world.node<Client>(client).context().rpc();
+  EchoRequest big = Echo("big");
+  big.set_padding(std::string(1000, 'p'));
+  Outcome a;
+  Outcome b;
+  Outcome c;
+  rpc.Call(server, kEcho, big, Millis(100), Record(world, a));
+  world.RunFor(Millis(10));
+  rpc.Call(server, kEcho, EchoRequest(), Millis(100), Record(world, b));
+  world.RunFor(Millis(10));
+  rpc.Call(server, kEcho, Echo("small"), Millis(100), Record(world, c));
+  world.RunFor(Millis(10));
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0], std::make_pair(std::string("big"), std::string(1000, 'p')));
+  EXPECT_EQ(seen[1], std::make_pair(std::string(), std::string()));
+  EXPECT_EQ(seen[2], std::make_pair(std::string("small"), std::string()));
+}
+
+TEST(Rpc, OldPendingCallSurvivesManyNewerOnes) {
+  // Pending calls live in a ring indexed by call id that grows as needed; a
+  // call left unanswered while hundreds of newer ones come and go keeps its
+  // place, and every call completes exactly once with its own reply.
+  World world(FixedLatency(Millis(1)));
+  std::vector<RawResponder> stash;
+  const NodeId slow = world.AddNode("slow", 0, ServerFactory({.stash = &stash}));
+  const NodeId fast = world.AddNode("fast", 1, ServerFactory());
+  const NodeId client = world.AddNode("client", 2, ClientFactory());
+  RpcEndpoint& rpc = world.node<Client>(client).context().rpc();
+  Outcome old_call;
+  rpc.Call(slow, kEcho, Echo("old"), Seconds(100), Record(world, old_call));
+  std::vector<Outcome> outcomes(300);
+  for (int round = 0; round < 3; ++round) {
+    for (int i = round * 100; i < (round + 1) * 100; ++i) {
+      rpc.Call(fast, kEcho, Echo(std::to_string(i)), Seconds(1), Record(world, outcomes[i]));
+    }
+    world.RunFor(Millis(10));
+  }
+  EXPECT_EQ(rpc.pending_calls(), 1u);
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_EQ(outcomes[i].calls, 1) << i;
+    ASSERT_TRUE(outcomes[i].reply.ok()) << i;
+    EXPECT_EQ(outcomes[i].reply->text(), std::to_string(i));
+  }
+  ASSERT_EQ(stash.size(), 1u);
+  EchoReply reply;
+  reply.set_text("old, finally");
+  stash[0].ReplyWith([&reply](std::string* body) { SerializeInto(reply, body); });
+  world.RunFor(Millis(10));
+  EXPECT_EQ(old_call.calls, 1);
+  ASSERT_TRUE(old_call.reply.ok()) << old_call.reply.status();
+  EXPECT_EQ(old_call.reply->text(), "old, finally");
+  EXPECT_EQ(rpc.pending_calls(), 0u);
+}
+
+TEST(Rpc, RawCallsCarryBytesExactly) {
+  World world(FixedLatency(Millis(1)));
+  const NodeId server = world.AddNode("server", 0, [](NodeContext& ctx) {
+    auto node = std::make_unique<Client>(ctx);
+    ctx.rpc().HandleRaw("Raw.Reverse", [](std::string_view body, RawResponder out) {
+      out.Reply(std::string(body.rbegin(), body.rend()));
+    });
+    return node;
+  });
+  const NodeId client = world.AddNode("client", 1, ClientFactory());
+  RpcEndpoint& rpc = world.node<Client>(client).context().rpc();
+  const std::string bytes("a\0b\xff", 4);
+  std::string got = "not called";
+  rpc.CallRaw(server, "Raw.Reverse", bytes, Millis(100),
+              [&got](absl::StatusOr<std::string_view> reply) {
+                got = reply.ok() ? std::string(*reply) : reply.status().ToString();
+              });
+  world.RunFor(Millis(10));
+  EXPECT_EQ(got, std::string("\xff" "b\0a", 4));
+  EXPECT_EQ(world.network().stats().by_method.at("Raw.Reverse").messages, 2u);
 }
 
 // ---------------------------------------------------------------------------
