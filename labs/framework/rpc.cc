@@ -36,11 +36,7 @@ RawResponder::State* RawResponder::NewState() {
   return state;
 }
 
-void RawResponder::Release() {
-  if (state_ == nullptr || --state_->refs > 0) return;
-  FreeStates().push_back(state_);  // reused, string buffer and all
-  state_ = nullptr;
-}
+void RawResponder::Recycle(State* state) { FreeStates().push_back(state); }
 
 void RawResponder::Reply(std::string_view body) const {
   Send(absl::OkStatus(), [body](std::string* out) { out->assign(body); });

@@ -70,13 +70,17 @@ void SerializeInto(const Message& message, std::string* body) {
 // twice either.
 class RawResponder {
  public:
-  RawResponder(const RawResponder& other) : state_(other.state_) { ++state_->refs; }
+  RawResponder(const RawResponder& other) : state_(other.state_) {
+    if (state_ != nullptr) ++state_->refs;
+  }
   RawResponder(RawResponder&& other) noexcept : state_(other.state_) { other.state_ = nullptr; }
   RawResponder& operator=(RawResponder other) noexcept {
     std::swap(state_, other.state_);
     return *this;
   }
-  ~RawResponder() { Release(); }
+  ~RawResponder() {
+    if (state_ != nullptr && --state_->refs == 0) Recycle(state_);
+  }
 
   NodeId caller() const { return state_->caller; }
   const std::string& method() const { return MethodName(state_->method); }
@@ -107,7 +111,8 @@ class RawResponder {
   explicit RawResponder(State* state) : state_(state) {}
   static State* NewState();
   static std::vector<State*>& FreeStates();
-  void Release();
+  // Puts a state no responder refers to any more back on the free list.
+  static void Recycle(State* state);
   void Send(const absl::Status& status, absl::FunctionRef<void(std::string*)> write_body) const;
   State* state_;
 };
