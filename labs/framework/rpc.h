@@ -24,6 +24,10 @@
 // - An endpoint dies with its node's incarnation: its pending calls and
 //   timers vanish, and replies its handlers send later are dropped. A reply
 //   to a call from an old incarnation never reaches the new one.
+// - The request a handler gets is valid only while the handler runs (it is
+//   parsed into a recycled message): copy what you keep. The Responder may
+//   be kept and used later. A handler may register handlers, even its own
+//   replacement, which takes over once it returns.
 #ifndef AURORALAB_LABS_FRAMEWORK_RPC_H_
 #define AURORALAB_LABS_FRAMEWORK_RPC_H_
 
