@@ -164,7 +164,8 @@ void RpcEndpoint::SetHandler(MethodId method, RawHandler handler) {
     has_replacement_handler_ = true;
     return;
   }
-  handlers_[method] = std::move(handler);
+  // An empty handler unregisters the method.
+  handlers_[method] = handler ? std::make_unique<RawHandler>(std::move(handler)) : nullptr;
 }
 
 void RpcEndpoint::GrowCalls() {
@@ -230,7 +231,7 @@ void RpcEndpoint::OnPacket(const Packet& packet) {
   state->call_id = packet.call_id;
   state->method = packet.method;
   RawResponder responder(state);
-  if (packet.method >= handlers_.size() || !handlers_[packet.method]) {
+  if (packet.method >= handlers_.size() || handlers_[packet.method] == nullptr) {
     responder.Fail(absl::UnimplementedError(
         absl::StrCat("no handler for ", MethodName(packet.method), " on node ", self_)));
     return;
@@ -238,12 +239,13 @@ void RpcEndpoint::OnPacket(const Packet& packet) {
   // Nodes cannot reach the world, so a handler cannot destroy this endpoint;
   // it can only replace itself, which SetHandler defers until it returns.
   running_handler_ = packet.method;
-  handlers_[packet.method](packet.body, std::move(responder));
+  (*handlers_[packet.method])(packet.body, std::move(responder));
   running_handler_ = kNoneRunning;
   if (has_replacement_handler_) {
-    handlers_[packet.method] = std::move(replacement_handler_);
-    replacement_handler_ = nullptr;
     has_replacement_handler_ = false;
+    RawHandler replacement = std::move(replacement_handler_);
+    replacement_handler_ = nullptr;
+    SetHandler(packet.method, std::move(replacement));
   }
 }
 

@@ -259,7 +259,9 @@ class RpcEndpoint {
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<Deadline>> deadlines_;
   EventId deadline_timer_ = kNoEvent;
   Time deadline_timer_at_ = kForever;
-  std::vector<RawHandler> handlers_;  // [MethodId]; empty: no handler
+  // [MethodId]; null: no handler. Each handler on the heap, so that a
+  // running handler stays put while it registers others.
+  std::vector<std::unique_ptr<RawHandler>> handlers_;
   // The handler running now, and its replacement if it re-registered itself.
   static constexpr MethodId kNoneRunning = UINT32_MAX;
   MethodId running_handler_ = kNoneRunning;

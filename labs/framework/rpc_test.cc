@@ -316,6 +316,49 @@ TEST(Rpc, HandlerCanReplaceItselfWhileRunning) {
   EXPECT_EQ(second.reply->text(), "second handler: b");
 }
 
+TEST(Rpc, HandlerCanRegisterOtherMethodsWhileRunning) {
+  // Registering new methods may grow the endpoint's handler table while
+  // this handler runs; the running handler must not move.
+  World world(FixedLatency(Millis(1)));
+  int registered = 0;
+  const NodeId server = world.AddNode("server", 0, [&registered](NodeContext& ctx) {
+    auto node = std::make_unique<Client>(ctx);
+    RpcEndpoint* rpc = &ctx.rpc();
+    int* count = &registered;  // two pointers: small enough to be stored inline
+    rpc->HandleRaw("Test.Grow", [rpc, count](std::string_view, RawResponder out) {
+      for (int i = 0; i < 50; ++i) {
+        rpc->HandleRaw("Test.Grow." + std::to_string(*count + i),
+                       [](std::string_view, RawResponder) {});
+      }
+      *count += 50;  // reads this handler's captures after the growth
+      out.Reply(std::to_string(*count));
+    });
+    return node;
+  });
+  const NodeId client = world.AddNode("client", 1, ClientFactory());
+  RpcEndpoint& rpc = world.node<Client>(client).context().rpc();
+  std::vector<std::string> got;
+  for (int i = 0; i < 2; ++i) {
+    rpc.CallRaw(server, "Test.Grow", "", Millis(100), [&got](absl::StatusOr<std::string_view> r) {
+      got.push_back(r.ok() ? std::string(*r) : r.status().ToString());
+    });
+    world.RunFor(Millis(10));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"50", "100"}));
+}
+
+TEST(Rpc, EmptyHandlerUnregistersAMethod) {
+  World world(FixedLatency(Millis(1)));
+  const NodeId server = world.AddNode("server", 0, ServerFactory());
+  const NodeId client = world.AddNode("client", 1, ClientFactory());
+  world.node<EchoServer>(server).context().rpc().HandleRaw(kEcho.name, nullptr);
+  Outcome outcome;
+  world.node<Client>(client).context().rpc().Call(server, kEcho, Echo("x"), Millis(100),
+                                                  Record(world, outcome));
+  world.RunFor(Seconds(1));
+  EXPECT_EQ(outcome.reply.status().code(), absl::StatusCode::kUnimplemented);
+}
+
 TEST(Rpc, EachRequestIsParsedFresh) {
   // Requests are parsed into recycled messages; nothing of one request may
   // show through in the next.
