@@ -65,8 +65,8 @@ NetworkConfig NetworkConfig::Swarm(Rng& rng) {
   NetworkConfig c;
   c.base_latency = rng.UniformInt(Micros(50), Millis(2));
   c.jitter = rng.UniformInt(0, Millis(50));
-  c.distribution = rng.Bernoulli(0.5) ? LatencyDistribution::kUniform
-                                      : LatencyDistribution::kExponential;
+  c.distribution =
+      rng.Bernoulli(0.5) ? LatencyDistribution::kUniform : LatencyDistribution::kExponential;
   // Each fault is present in about half of the runs.
   if (rng.Bernoulli(0.5)) c.drop_request_probability = rng.UniformDouble() * 0.2;
   if (rng.Bernoulli(0.5)) c.drop_reply_probability = rng.UniformDouble() * 0.2;
@@ -254,13 +254,15 @@ Duration Network::DrawLatency(const Packet& p) {
   }
   Duration total = config_.base_latency + jitter;
   const double slowness = nodes_[p.from].slowness * nodes_[p.to].slowness;
-  if (slowness != 1.0) total = static_cast<Duration>(std::llround(static_cast<double>(total) * slowness));
+  if (slowness != 1.0)
+    total = static_cast<Duration>(std::llround(static_cast<double>(total) * slowness));
   if (config_.long_delay_probability > 0 && rng_.Bernoulli(config_.long_delay_probability)) {
     total += rng_.UniformInt(0, config_.long_delay_max);
   }
   if (p.kind == PacketKind::kReply && config_.reorder_probability > 0 &&
       rng_.Bernoulli(config_.reorder_probability)) {
-    total += rng_.UniformInt(config_.reorder_min, std::max(config_.reorder_min, config_.reorder_max));
+    total +=
+        rng_.UniformInt(config_.reorder_min, std::max(config_.reorder_min, config_.reorder_max));
   }
   return total;
 }
@@ -287,16 +289,7 @@ void Network::Drop(const Packet& p, std::string_view why) {
 Packet& Network::NewPacket() {
   const uint32_t slot = TakeSlot();
   Packet& p = *parked_[slot];
-  p.from = -1;
-  p.to = -1;
-  p.from_incarnation = 0;
-  p.to_incarnation = 0;
-  p.kind = PacketKind::kRequest;
-  p.call_id = 0;
-  p.method = kNoMethod;
-  p.status_code = 0;
-  p.status_message.clear();
-  p.body.clear();  // keeps the buffer
+  p.Clear();
   p.parked_at = slot;
   return p;
 }
@@ -306,8 +299,7 @@ void Network::Send(Packet&& packet) {
   if (slot >= parked_.size() || parked_[slot].get() != &packet) slot = Park(std::move(packet));
   const Packet& p = *parked_[slot];
   if (static_cast<size_t>(p.from) >= nodes_.size() || static_cast<size_t>(p.to) >= nodes_.size()) {
-    sim_.trace().Record(sim_.Now(), TraceKind::kDrop, p.from, p.to, "no such node", p.call_id);
-    ++stats_.dropped;
+    Drop(p, "no such node");
     Unpark(slot);
     return;
   }
@@ -320,9 +312,8 @@ void Network::Send(Packet&& packet) {
     Unpark(slot);
     return;
   }
-  const double drop_probability = p.kind == PacketKind::kRequest
-                                      ? config_.drop_request_probability
-                                      : config_.drop_reply_probability;
+  const double drop_probability = p.kind == PacketKind::kRequest ? config_.drop_request_probability
+                                                                 : config_.drop_reply_probability;
   if (drop_probability > 0 && rng_.Bernoulli(drop_probability)) {
     Drop(p, "lost");
     Unpark(slot);
@@ -376,8 +367,8 @@ void Network::Arrive(uint32_t slot) {
     return;
   }
   // The receiving NIC takes packets one at a time, in arrival order.
-  const Time done = std::max(sim_.Now(), receiver.ingress_free_at) +
-                    TransmitTime(packet.WireBytes(), bandwidth);
+  const Time done =
+      std::max(sim_.Now(), receiver.ingress_free_at) + TransmitTime(packet.WireBytes(), bandwidth);
   receiver.ingress_free_at = done;
   sim_.ScheduleAt(done, [this, slot] { Deliver(slot); });
 }

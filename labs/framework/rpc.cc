@@ -65,8 +65,8 @@ void RawResponder::Send(const absl::Status& status,
     return;
   }
   state_->replied = true;
-  ep.SendReply(state_->caller, state_->caller_incarnation, state_->call_id, state_->method,
-               status, write_body);
+  ep.SendReply(state_->caller, state_->caller_incarnation, state_->call_id, state_->method, status,
+               write_body);
 }
 
 RpcEndpoint::RpcEndpoint(Simulator& sim, Network& network, NodeId self, uint64_t incarnation,
@@ -161,7 +161,6 @@ void RpcEndpoint::SetHandler(MethodId method, RawHandler handler) {
     // Replacing the handler that is running now (a handler that re-registers
     // itself) would destroy it mid-call: swap it in once it returns.
     replacement_handler_ = std::move(handler);
-    has_replacement_handler_ = true;
     return;
   }
   // An empty handler unregisters the method.
@@ -188,8 +187,8 @@ void RpcEndpoint::Complete(uint64_t call_id, absl::StatusOr<std::string_view> re
   done(std::move(result));
 }
 
-void RpcEndpoint::SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id,
-                            MethodId method, const absl::Status& status,
+void RpcEndpoint::SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id, MethodId method,
+                            const absl::Status& status,
                             absl::FunctionRef<void(std::string*)> write_body) {
   Packet& p = network_.NewPacket();
   p.from = self_;
@@ -241,10 +240,9 @@ void RpcEndpoint::OnPacket(const Packet& packet) {
   running_handler_ = packet.method;
   (*handlers_[packet.method])(packet.body, std::move(responder));
   running_handler_ = kNoneRunning;
-  if (has_replacement_handler_) {
-    has_replacement_handler_ = false;
-    RawHandler replacement = std::move(replacement_handler_);
-    replacement_handler_ = nullptr;
+  if (replacement_handler_.has_value()) {
+    RawHandler replacement = std::move(*replacement_handler_);
+    replacement_handler_.reset();
     SetHandler(packet.method, std::move(replacement));
   }
 }

@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -158,10 +159,10 @@ class RpcEndpoint {
     static_assert(std::is_invocable_v<Done&, absl::StatusOr<Reply>>,
                   "done must be callable with absl::StatusOr<Reply>");
     StartCall(
-        to, IdOf(method.name),
-        [&request](std::string* body) { SerializeInto(request, body); }, timeout,
-        [name = method.name, done = std::move(done)](
-            absl::StatusOr<std::string_view> body) mutable {
+        to, IdOf(method.name), [&request](std::string* body) { SerializeInto(request, body); },
+        timeout,
+        [name = method.name,
+         done = std::move(done)](absl::StatusOr<std::string_view> body) mutable {
           if (!body.ok()) return done(absl::StatusOr<Reply>(body.status()));
           Reply reply;
           if (!reply.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
@@ -262,11 +263,11 @@ class RpcEndpoint {
   // [MethodId]; null: no handler. Each handler on the heap, so that a
   // running handler stays put while it registers others.
   std::vector<std::unique_ptr<RawHandler>> handlers_;
-  // The handler running now, and its replacement if it re-registered itself.
+  // The handler running now, and its replacement if it re-registered itself
+  // (an empty replacement unregisters the method).
   static constexpr MethodId kNoneRunning = UINT32_MAX;
   MethodId running_handler_ = kNoneRunning;
-  RawHandler replacement_handler_;
-  bool has_replacement_handler_ = false;
+  std::optional<RawHandler> replacement_handler_;
   // (name address, id) of the typed methods this endpoint has used; a
   // node uses a handful, so a short vector beats any map.
   std::vector<std::pair<const char*, MethodId>> method_ids_;

@@ -84,6 +84,15 @@ NodeFactory ServerFactory(ServerOptions options = {}) {
   return [options](NodeContext& ctx) { return std::make_unique<EchoServer>(ctx, options); };
 }
 
+// A node that only answers what `register_handlers` sets up on its endpoint.
+NodeFactory Serving(std::function<void(RpcEndpoint&)> register_handlers) {
+  return [register_handlers](NodeContext& ctx) {
+    auto node = std::make_unique<Client>(ctx);
+    register_handlers(ctx.rpc());
+    return node;
+  };
+}
+
 NodeFactory ClientFactory() {
   return [](NodeContext& ctx) { return std::make_unique<Client>(ctx); };
 }
@@ -229,17 +238,16 @@ TEST(Rpc, UnknownMethodGetsUnimplemented) {
 
 TEST(Rpc, HandlerFailurePassesTheStatusToTheCaller) {
   World world(FixedLatency(Millis(1)));
-  const NodeId server = world.AddNode("server", 0, [](NodeContext& ctx) {
-    auto node = std::make_unique<Client>(ctx);
-    ctx.rpc().Handle(kEcho, [](const EchoRequest& request, Responder<EchoReply> out) {
-      if (request.text() == "ok-failure") {
-        out.Fail(absl::OkStatus());  // a bug in the handler: made visible
-      } else {
-        out.Fail(absl::NotFoundError("no such key: " + request.text()));
-      }
-    });
-    return node;
-  });
+  const NodeId server =
+      world.AddNode("server", 0, Serving([](RpcEndpoint& rpc) {
+                      rpc.Handle(kEcho, [](const EchoRequest& request, Responder<EchoReply> out) {
+                        if (request.text() == "ok-failure") {
+                          out.Fail(absl::OkStatus());  // a bug in the handler: made visible
+                        } else {
+                          out.Fail(absl::NotFoundError("no such key: " + request.text()));
+                        }
+                      });
+                    }));
   const NodeId client = world.AddNode("client", 1, ClientFactory());
   RpcEndpoint& rpc = world.node<Client>(client).context().rpc();
   Outcome not_found;
@@ -286,22 +294,20 @@ TEST(Rpc, HandleReplacesAnEarlierHandler) {
 
 TEST(Rpc, HandlerCanReplaceItselfWhileRunning) {
   World world(FixedLatency(Millis(1)));
-  const NodeId server = world.AddNode("server", 0, [](NodeContext& ctx) {
-    auto node = std::make_unique<Client>(ctx);
-    RpcEndpoint& rpc = ctx.rpc();
-    rpc.Handle(kEcho, [&rpc](const EchoRequest& request, Responder<EchoReply> out) {
-      // Re-registering destroys this handler; it must still finish.
-      rpc.Handle(kEcho, [](const EchoRequest& later, Responder<EchoReply> out2) {
-        EchoReply reply;
-        reply.set_text("second handler: " + later.text());
-        out2.Reply(reply);
-      });
-      EchoReply reply;
-      reply.set_text("first handler: " + request.text());
-      out.Reply(reply);
-    });
-    return node;
-  });
+  const NodeId server = world.AddNode(
+      "server", 0, Serving([](RpcEndpoint& rpc) {
+        rpc.Handle(kEcho, [&rpc](const EchoRequest& request, Responder<EchoReply> out) {
+          // Re-registering destroys this handler; it must still finish.
+          rpc.Handle(kEcho, [](const EchoRequest& later, Responder<EchoReply> out2) {
+            EchoReply reply;
+            reply.set_text("second handler: " + later.text());
+            out2.Reply(reply);
+          });
+          EchoReply reply;
+          reply.set_text("first handler: " + request.text());
+          out.Reply(reply);
+        });
+      }));
   const NodeId client = world.AddNode("client", 1, ClientFactory());
   RpcEndpoint& rpc = world.node<Client>(client).context().rpc();
   Outcome first;
@@ -321,20 +327,19 @@ TEST(Rpc, HandlerCanRegisterOtherMethodsWhileRunning) {
   // this handler runs; the running handler must not move.
   World world(FixedLatency(Millis(1)));
   int registered = 0;
-  const NodeId server = world.AddNode("server", 0, [&registered](NodeContext& ctx) {
-    auto node = std::make_unique<Client>(ctx);
-    RpcEndpoint* rpc = &ctx.rpc();
-    int* count = &registered;  // two pointers: small enough to be stored inline
-    rpc->HandleRaw("Test.Grow", [rpc, count](std::string_view, RawResponder out) {
-      for (int i = 0; i < 50; ++i) {
-        rpc->HandleRaw("Test.Grow." + std::to_string(*count + i),
-                       [](std::string_view, RawResponder) {});
-      }
-      *count += 50;  // reads this handler's captures after the growth
-      out.Reply(std::to_string(*count));
-    });
-    return node;
-  });
+  const NodeId server = world.AddNode(
+      "server", 0, Serving([&registered](RpcEndpoint& rpc) {
+        RpcEndpoint* endpoint = &rpc;
+        int* count = &registered;  // two pointers: small enough to be stored inline
+        endpoint->HandleRaw("Test.Grow", [endpoint, count](std::string_view, RawResponder out) {
+          for (int i = 0; i < 50; ++i) {
+            endpoint->HandleRaw("Test.Grow." + std::to_string(*count + i),
+                                [](std::string_view, RawResponder) {});
+          }
+          *count += 50;  // reads this handler's captures after the growth
+          out.Reply(std::to_string(*count));
+        });
+      }));
   const NodeId client = world.AddNode("client", 1, ClientFactory());
   RpcEndpoint& rpc = world.node<Client>(client).context().rpc();
   std::vector<std::string> got;
@@ -364,14 +369,13 @@ TEST(Rpc, EachRequestIsParsedFresh) {
   // show through in the next.
   World world(FixedLatency(Millis(1)));
   std::vector<std::pair<std::string, std::string>> seen;  // (text, padding)
-  const NodeId server = world.AddNode("server", 0, [&seen](NodeContext& ctx) {
-    auto node = std::make_unique<Client>(ctx);
-    ctx.rpc().Handle(kEcho, [&seen](const EchoRequest& request, Responder<EchoReply> out) {
-      seen.push_back({request.text(), request.padding()});
-      out.Reply(EchoReply());
-    });
-    return node;
-  });
+  const NodeId server = world.AddNode(
+      "server", 0, Serving([&seen](RpcEndpoint& rpc) {
+        rpc.Handle(kEcho, [&seen](const EchoRequest& request, Responder<EchoReply> out) {
+          seen.push_back({request.text(), request.padding()});
+          out.Reply(EchoReply());
+        });
+      }));
   const NodeId client = world.AddNode("client", 1, ClientFactory());
   RpcEndpoint& rpc = world.node<Client>(client).context().rpc();
   EchoRequest big = Echo("big");
@@ -429,13 +433,12 @@ TEST(Rpc, OldPendingCallSurvivesManyNewerOnes) {
 
 TEST(Rpc, RawCallsCarryBytesExactly) {
   World world(FixedLatency(Millis(1)));
-  const NodeId server = world.AddNode("server", 0, [](NodeContext& ctx) {
-    auto node = std::make_unique<Client>(ctx);
-    ctx.rpc().HandleRaw("Raw.Reverse", [](std::string_view body, RawResponder out) {
-      out.Reply(std::string(body.rbegin(), body.rend()));
-    });
-    return node;
-  });
+  const NodeId server =
+      world.AddNode("server", 0, Serving([](RpcEndpoint& rpc) {
+                      rpc.HandleRaw("Raw.Reverse", [](std::string_view body, RawResponder out) {
+                        out.Reply(std::string(body.rbegin(), body.rend()));
+                      });
+                    }));
   const NodeId client = world.AddNode("client", 1, ClientFactory());
   RpcEndpoint& rpc = world.node<Client>(client).context().rpc();
   const std::string bytes("a\0b\xff", 4);
@@ -445,7 +448,9 @@ TEST(Rpc, RawCallsCarryBytesExactly) {
                 got = reply.ok() ? std::string(*reply) : reply.status().ToString();
               });
   world.RunFor(Millis(10));
-  EXPECT_EQ(got, std::string("\xff" "b\0a", 4));
+  EXPECT_EQ(got, std::string("\xff"
+                             "b\0a",
+                             4));
   EXPECT_EQ(world.network().stats().by_method.at("Raw.Reverse").messages, 2u);
 }
 
@@ -462,9 +467,9 @@ TEST(Rpc, MalformedRequestGetsInvalidArgumentAndTheServerKeepsWorking) {
   // A truncated varint tag, and a length-delimited field longer than the data.
   for (std::string garbage : {std::string("\xff\xff\xff\xff"), std::string("\x0a\x05"
                                                                            "ab")}) {
-    rpc.CallRaw(server, kEcho.name, garbage, Millis(100), [&](absl::StatusOr<std::string_view> reply) {
-      garbage_results.push_back(reply.status());
-    });
+    rpc.CallRaw(
+        server, kEcho.name, garbage, Millis(100),
+        [&](absl::StatusOr<std::string_view> reply) { garbage_results.push_back(reply.status()); });
   }
   world.RunFor(Seconds(1));
   ASSERT_EQ(garbage_results.size(), 2u);
@@ -484,15 +489,14 @@ TEST(Rpc, MalformedRequestGetsInvalidArgumentAndTheServerKeepsWorking) {
 
 TEST(Rpc, MalformedReplyCompletesTheCallWithDataLoss) {
   World world(FixedLatency(Millis(1)));
-  const NodeId server = world.AddNode("server", 0, [](NodeContext& ctx) {
-    auto node = std::make_unique<Client>(ctx);
-    ctx.rpc().HandleRaw(kEcho.name, [](std::string_view, RawResponder out) {
-      out.Reply(
-          std::string("\x0a\x05"
-                      "ab"));
-    });
-    return node;
-  });
+  const NodeId server =
+      world.AddNode("server", 0, Serving([](RpcEndpoint& rpc) {
+                      rpc.HandleRaw(kEcho.name, [](std::string_view, RawResponder out) {
+                        out.Reply(
+                            std::string("\x0a\x05"
+                                        "ab"));
+                      });
+                    }));
   const NodeId client = world.AddNode("client", 1, ClientFactory());
   Outcome outcome;
   world.node<Client>(client).context().rpc().Call(server, kEcho, Echo("x"), Millis(100),
@@ -530,20 +534,19 @@ TEST(Rpc, DuplicateRepliesCompleteTheCallExactlyOnce) {
 
 TEST(Rpc, SecondReplyFromAHandlerIsIgnored) {
   World world(FixedLatency(Millis(1)));
-  const NodeId server = world.AddNode("server", 0, [](NodeContext& ctx) {
-    auto node = std::make_unique<Client>(ctx);
-    ctx.rpc().Handle(kEcho, [](const EchoRequest&, Responder<EchoReply> out) {
-      EchoReply first;
-      first.set_text("first");
-      out.Reply(first);
-      Responder<EchoReply> copy = out;
-      EchoReply second;
-      second.set_text("second");
-      copy.Reply(second);
-      copy.Fail(absl::AbortedError("third"));
-    });
-    return node;
-  });
+  const NodeId server =
+      world.AddNode("server", 0, Serving([](RpcEndpoint& rpc) {
+                      rpc.Handle(kEcho, [](const EchoRequest&, Responder<EchoReply> out) {
+                        EchoReply first;
+                        first.set_text("first");
+                        out.Reply(first);
+                        Responder<EchoReply> copy = out;
+                        EchoReply second;
+                        second.set_text("second");
+                        copy.Reply(second);
+                        copy.Fail(absl::AbortedError("third"));
+                      });
+                    }));
   const NodeId client = world.AddNode("client", 1, ClientFactory());
   Outcome outcome;
   world.node<Client>(client).context().rpc().Call(server, kEcho, Echo("x"), Millis(100),
