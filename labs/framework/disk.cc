@@ -153,8 +153,10 @@ void Disk::Sync(std::function<void(absl::Status)> done) {
         f.durable_exists = true;
         continue;
       }
-      if (!c.contents.empty() || !f.durable_exists || f.durable_generation != f.generation) {
-        f.durable = c.contents.empty() ? f.current.substr(0, c.size) : c.contents;
+      // Only appends happened since the sync was issued, so its first c.size
+      // bytes are what it covered.
+      if (!f.durable_exists || f.durable_generation != f.generation) {
+        f.durable = f.current.substr(0, c.size);
       } else if (c.size > f.durable.size()) {
         f.durable.append(f.current, f.durable.size(), c.size - f.durable.size());
       }

@@ -57,4 +57,11 @@ RecordScan ReadRecords(const Disk& disk, std::string_view file) {
   return scan;
 }
 
+absl::Status TrimTornTail(Disk& disk, std::string_view file, const RecordScan& scan) {
+  if (!scan.torn_tail) return absl::OkStatus();
+  absl::StatusOr<std::string> contents = disk.Read(file);
+  if (!contents.ok()) return contents.status();
+  return disk.Write(file, std::string_view(*contents).substr(0, scan.valid_bytes));
+}
+
 }  // namespace auroralab

@@ -5,8 +5,8 @@
 //   [payload length: 4 bytes LE][checksum of payload: 4 bytes LE][payload]
 // and ReadRecords stops at the first record that is cut short or whose
 // checksum does not match, reporting how many bytes were valid. Recovery code
-// should then rewrite (or truncate to) the valid prefix before appending
-// again, so new records never follow garbage.
+// should then cut the file back to that prefix (TrimTornTail) before
+// appending again, so new records never follow garbage.
 #ifndef AURORALAB_LABS_FRAMEWORK_RECORD_LOG_H_
 #define AURORALAB_LABS_FRAMEWORK_RECORD_LOG_H_
 
@@ -31,6 +31,11 @@ struct RecordScan {
 
 // Reads every whole record of `file`. A missing file has no records.
 RecordScan ReadRecords(const Disk& disk, std::string_view file);
+
+// Cuts `file` back to the whole records `scan` (its ReadRecords result)
+// found; does nothing if the scan saw no torn tail. The rewrite is durable
+// after the next successful Sync (the prefix it keeps already was).
+absl::Status TrimTornTail(Disk& disk, std::string_view file, const RecordScan& scan);
 
 // Frames `payload` as AppendRecord would (for writing many records at once).
 std::string FrameRecord(std::string_view payload);

@@ -43,6 +43,10 @@ std::vector<int> KvCluster::ReplicasInAz(int az) const {
 
 void KvCluster::StartPut(int j, const std::string& key, const std::string& value,
                          std::function<void(absl::Status)> done) {
+  if (!status_.ok()) {
+    if (done) done(status_);
+    return;
+  }
   const int64_t op = history_.BeginPut(j, key, value, world_.Now());
   ++in_flight_;
   ClientNode(j).Put(key, value, [this, op, done = std::move(done)](absl::Status status) {
@@ -58,6 +62,10 @@ void KvCluster::StartPut(int j, const std::string& key, const std::string& value
 
 void KvCluster::StartGet(int j, const std::string& key,
                          std::function<void(absl::StatusOr<GetResult>)> done) {
+  if (!status_.ok()) {
+    if (done) done(status_);
+    return;
+  }
   const int64_t op = history_.BeginGet(j, key, world_.Now());
   ++in_flight_;
   ClientNode(j).Get(key, [this, op, done = std::move(done)](absl::StatusOr<GetResult> result) {
@@ -71,26 +79,26 @@ void KvCluster::StartGet(int j, const std::string& key,
   });
 }
 
+// The synchronous helpers share their result with the callback: after a hang
+// the operation may still complete later, when this call has returned.
 absl::Status KvCluster::Put(int j, const std::string& key, const std::string& value) {
-  if (!status_.ok()) return status_;
-  std::optional<absl::Status> result;
-  StartPut(j, key, value, [&result](absl::Status s) { result = std::move(s); });
-  if (!world_.RunUntil([&result] { return result.has_value(); }, HangLimit())) {
+  auto result = std::make_shared<std::optional<absl::Status>>();
+  StartPut(j, key, value, [result](absl::Status s) { *result = std::move(s); });
+  if (!world_.RunUntil([&result] { return result->has_value(); }, HangLimit())) {
     return absl::InternalError(absl::StrCat("Put(", key, ") never completed: it must finish ",
                                             "(OK or Unavailable) within op_timeout"));
   }
-  return *result;
+  return **result;
 }
 
 absl::StatusOr<GetResult> KvCluster::Get(int j, const std::string& key) {
-  if (!status_.ok()) return status_;
-  std::optional<absl::StatusOr<GetResult>> result;
-  StartGet(j, key, [&result](absl::StatusOr<GetResult> r) { result = std::move(r); });
-  if (!world_.RunUntil([&result] { return result.has_value(); }, HangLimit())) {
+  auto result = std::make_shared<std::optional<absl::StatusOr<GetResult>>>();
+  StartGet(j, key, [result](absl::StatusOr<GetResult> r) { *result = std::move(r); });
+  if (!world_.RunUntil([&result] { return result->has_value(); }, HangLimit())) {
     return absl::InternalError(absl::StrCat("Get(", key, ") never completed: it must finish ",
                                             "(OK or Unavailable) within op_timeout"));
   }
-  return *result;
+  return **result;
 }
 
 bool KvCluster::RunUntilQuiet() {

@@ -5,7 +5,7 @@
 //   RunSeeds([](World& world) {
 //     KvCluster cluster(world, {.mode = ClientMode::kSingleWriter});
 //     ASSERT_OK(cluster.Put(0, "x", "1"));
-//     cluster.IsolateAz(0);
+//     world.network().IsolateAz(0);
 //     EXPECT_THAT(cluster.Get(0, "x"), HasValue("1"));
 //   });
 //
@@ -55,7 +55,8 @@ class KvCluster {
   absl::Status Put(int j, const std::string& key, const std::string& value);
   absl::StatusOr<GetResult> Get(int j, const std::string& key);
 
-  // Asynchronous operations, recorded in history(); `done` is optional.
+  // Asynchronous operations, recorded in history(); `done` is optional. On a
+  // cluster that could not be built, `done` gets status() at once.
   void StartPut(int j, const std::string& key, const std::string& value,
                 std::function<void(absl::Status)> done = nullptr);
   void StartGet(int j, const std::string& key,
@@ -74,8 +75,6 @@ class KvCluster {
   // Faults by replica index.
   void CrashReplica(int i) { world_.Crash(replica(i)); }
   void RestartReplica(int i) { world_.Restart(replica(i)); }
-  void IsolateAz(int az) { world_.network().IsolateAz(az); }
-  void Heal() { world_.network().Heal(); }
   // The replicas in one AZ, as indices.
   std::vector<int> ReplicasInAz(int az) const;
 

@@ -2,16 +2,23 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
 namespace auroralab::quorum_kv {
 namespace {
 
-struct ClientLoop {
+// What the client loops share. Owned by the loops, not by RunWorkload's
+// frame: after a hang, operations still in flight may complete later.
+struct Shared {
   KvCluster* cluster;
-  const WorkloadOptions* options;
-  WorkloadStats* stats;
+  WorkloadOptions options;
+  WorkloadStats stats;
+};
+
+struct ClientLoop {
+  std::shared_ptr<Shared> shared;
   int client;
   int remaining;
   Rng rng;
@@ -29,22 +36,23 @@ void Count(WorkloadStats& stats, const absl::Status& status) {
 
 void Next(const std::shared_ptr<ClientLoop>& loop) {
   if (loop->remaining-- <= 0) return;
-  const WorkloadOptions& o = *loop->options;
+  Shared& shared = *loop->shared;
+  const WorkloadOptions& o = shared.options;
   const std::string& key = o.keys[loop->rng.Uniform(o.keys.size())];
   auto again = [loop] {
-    loop->cluster->world().sim().Schedule(loop->rng.UniformInt(0, loop->options->max_pause),
-                                          [loop] { Next(loop); });
+    loop->shared->cluster->world().sim().Schedule(
+        loop->rng.UniformInt(0, loop->shared->options.max_pause), [loop] { Next(loop); });
   };
   if (loop->rng.Bernoulli(o.put_fraction)) {
     // Unique values make the checker's job precise.
     const std::string value = absl::StrCat("c", loop->client, "-", loop->remaining);
-    loop->cluster->StartPut(loop->client, key, value, [loop, again](absl::Status s) {
-      Count(*loop->stats, s);
+    shared.cluster->StartPut(loop->client, key, value, [loop, again](absl::Status s) {
+      Count(loop->shared->stats, s);
       again();
     });
   } else {
-    loop->cluster->StartGet(loop->client, key, [loop, again](absl::StatusOr<GetResult> r) {
-      Count(*loop->stats, r.status());
+    shared.cluster->StartGet(loop->client, key, [loop, again](absl::StatusOr<GetResult> r) {
+      Count(loop->shared->stats, r.status());
       again();
     });
   }
@@ -53,19 +61,26 @@ void Next(const std::shared_ptr<ClientLoop>& loop) {
 }  // namespace
 
 WorkloadStats RunWorkload(KvCluster& cluster, const WorkloadOptions& options) {
-  WorkloadStats stats;
-  std::vector<std::shared_ptr<ClientLoop>> loops;
-  for (int j = 0; j < cluster.options().num_clients; ++j) {
-    loops.push_back(std::make_shared<ClientLoop>(ClientLoop{
-        &cluster, &options, &stats, j, options.ops_per_client, cluster.world().sim().rng().Fork()}));
+  if (options.keys.empty()) {
+    WorkloadStats invalid;
+    Count(invalid, absl::InvalidArgumentError("the workload needs at least one key"));
+    return invalid;
   }
-  for (auto& loop : loops) Next(loop);
-  const int total = options.ops_per_client * cluster.options().num_clients;
+  auto shared = std::make_shared<Shared>(Shared{&cluster, options, WorkloadStats()});
+  const int clients = cluster.options().num_clients;
+  std::vector<std::shared_ptr<ClientLoop>> loops;
+  for (int j = 0; j < clients; ++j) {
+    loops.push_back(std::make_shared<ClientLoop>(
+        ClientLoop{shared, j, options.ops_per_client, cluster.world().sim().rng().Fork()}));
+  }
+  for (const auto& loop : loops) Next(loop);
+  const WorkloadStats& stats = shared->stats;
+  const int total = options.ops_per_client * clients;
   const Duration limit =
       total * (cluster.options().op_timeout * 2 + options.max_pause) + Seconds(10);
   cluster.world().RunUntil(
       [&] { return stats.ok + stats.unavailable + stats.other_errors == total; }, limit);
-  return stats;
+  return stats;  // a copy: the loops may still add to theirs
 }
 
 }  // namespace auroralab::quorum_kv

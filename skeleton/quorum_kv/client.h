@@ -45,7 +45,9 @@ class KvClientImpl : public KvClient {
   // TODO(lab1): give the write a version higher than any before it, send
   // kWrite to ALL replicas, and call done(OK) once W distinct replicas have
   // acknowledged.
-  //   Part A (kSingleWriter): the version is {++counter, client_id}.
+  //   Part A (kSingleWriter): the version is {++counter, client_id}. The
+  //     client may crash and restart: start the counter above every version
+  //     an earlier incarnation used (ctx().incarnation() << 32 will do).
   //   Part B (kLinearizable): two phases. Read the highest version from a
   //     read quorum, then write {that counter + 1, options_.client_id}.
   //

@@ -35,8 +35,8 @@ class KvReplica : public Node {
   //   - labs/framework/record_log.h frames records so that a torn tail is
   //     detected: AppendRecord() to log, ReadRecords() to recover. A
   //     serialized WriteRequest makes a fine record.
-  //   - If ReadRecords reports a torn tail, rewrite the file to its valid
-  //     prefix before appending again.
+  //   - If ReadRecords reports a torn tail, cut the file back to its valid
+  //     prefix (TrimTornTail) before appending again.
   void Start() override;
 
  private:

@@ -34,7 +34,11 @@ std::unique_ptr<KvClient> NewKvClient(NodeContext& ctx, const ClientOptions& opt
 }
 
 KvClientImpl::KvClientImpl(NodeContext& ctx, ClientOptions options)
-    : KvClient(ctx), options_(std::move(options)) {}
+    : KvClient(ctx),
+      options_(std::move(options)),
+      // A restarted writer must not reuse the versions of its earlier lives:
+      // replicas would keep the older writes' higher versions.
+      next_counter_(ctx.incarnation() << 32) {}
 
 void KvClientImpl::Put(const std::string& key, const std::string& value, PutDone done) {
   const Time deadline = ctx().Now() + options_.op_timeout;

@@ -51,7 +51,7 @@ class KvClientImpl : public KvClient {
   void Finish(const std::shared_ptr<Round>& round, absl::Status status);
 
   ClientOptions options_;
-  uint64_t next_counter_ = 0;  // single-writer mode only
+  uint64_t next_counter_;  // single-writer mode only
 };
 
 }  // namespace auroralab::quorum_kv

@@ -30,25 +30,19 @@ void KvReplica::Recover() {
   const RecordScan scan = ReadRecords(ctx().disk(), kLogFile);
   for (const std::string& record : scan.records) {
     WriteRequest request;
-    if (request.ParseFromString(record)) ApplyIfNewer(request);
+    if (request.ParseFromString(record) && IsNewer(request)) Apply(request);
   }
-  if (scan.torn_tail) {
-    // Cut the torn tail off, so that new records do not follow garbage. The
-    // prefix was durable already; the rewrite is synced with the next write.
-    const std::string log = ctx().disk().Read(kLogFile).value_or("");
-    if (!ctx().disk().Write(kLogFile, log.substr(0, scan.valid_bytes)).ok()) {
-      ctx().Log("could not trim the torn log tail");
-    }
+  // Cut a torn tail off, so that new records do not follow garbage.
+  if (absl::Status s = TrimTornTail(ctx().disk(), kLogFile, scan); !s.ok()) {
+    ctx().Log(absl::StrCat("could not trim the torn log tail: ", s.message()));
   }
   ctx().Log(absl::StrCat("recovered ", entries_.size(), " keys from ", scan.records.size(),
                          " records", scan.torn_tail ? " (torn tail dropped)" : ""));
 }
 
-bool KvReplica::ApplyIfNewer(const WriteRequest& request) {
+bool KvReplica::IsNewer(const WriteRequest& request) const {
   auto it = entries_.find(request.key());
-  if (it != entries_.end() && !VersionLess(it->second.version, request.version())) return false;
-  entries_[request.key()] = Entry{request.version(), request.value()};
-  return true;
+  return it == entries_.end() || VersionLess(it->second.version, request.version());
 }
 
 void KvReplica::HandleRead(const ReadRequest& request, Responder<ReadReply> responder) {
@@ -63,16 +57,14 @@ void KvReplica::HandleRead(const ReadRequest& request, Responder<ReadReply> resp
 }
 
 void KvReplica::HandleWrite(const WriteRequest& request, Responder<WriteReply> responder) {
-  auto it = entries_.find(request.key());
-  const bool newer = it == entries_.end() || VersionLess(it->second.version, request.version());
-  if (newer) {
+  if (IsNewer(request)) {
     // Log first, then apply: memory never holds what the disk refused.
     if (absl::Status s = AppendRecord(ctx().disk(), kLogFile, request.SerializeAsString());
         !s.ok()) {
       responder.Fail(absl::UnavailableError(absl::StrCat("replica disk: ", s.message())));
       return;
     }
-    ApplyIfNewer(request);
+    Apply(request);
   }
   // Even an older version is acknowledged only after a sync: the newer value
   // that supersedes it may itself not be durable yet.

@@ -27,8 +27,11 @@ class KvReplica : public Node {
   };
 
   void Recover();
-  // Applies `request` to memory if its version is newer than what we hold.
-  bool ApplyIfNewer(const WriteRequest& request);
+  // Whether `request` has a newer version of its key than the one we hold.
+  bool IsNewer(const WriteRequest& request) const;
+  void Apply(const WriteRequest& request) {
+    entries_[request.key()] = Entry{request.version(), request.value()};
+  }
   void HandleRead(const ReadRequest& request, Responder<ReadReply> responder);
   void HandleWrite(const WriteRequest& request, Responder<WriteReply> responder);
 

@@ -23,10 +23,8 @@ void CounterServer::Start() {
     AddRequest add;
     if (add.ParseFromString(record)) Apply(add);
   }
-  if (log.torn_tail) {
-    const std::string bytes = ctx().disk().Read(kLog).value_or("");
-    absl::Status trimmed = ctx().disk().Write(kLog, bytes.substr(0, log.valid_bytes));
-    if (!trimmed.ok()) ctx().Log(absl::StrCat("cannot trim the log: ", trimmed.message()));
+  if (absl::Status s = TrimTornTail(ctx().disk(), kLog, log); !s.ok()) {
+    ctx().Log(absl::StrCat("cannot trim the log: ", s.message()));
   }
   ctx().Log(absl::StrCat("recovered value ", value_, " from ", log.records.size(), " records"));
 
