@@ -52,9 +52,6 @@ struct GradeReport {
 
 double TotalScore(const GradeReport& report);
 
-// JSON string contents (without the quotes) for arbitrary bytes.
-std::string JsonEscape(const std::string& text);
-
 // A JSON number for a score: integers without a fraction ("2"), others with
 // up to 10 significant digits ("2.5"); NaN/inf become 0.
 std::string JsonNumber(double value);

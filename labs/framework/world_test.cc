@@ -563,18 +563,21 @@ TEST(Trace, WritesOneJsonObjectPerLineWithNodeNames) {
   trace.Record(1500, TraceKind::kSend, 0, 1, "Svc.M", 42);
   trace.Record(1700, TraceKind::kDeliver, 1, 0, "Svc.M", 42, /*reply=*/true);
   trace.Record(2000, TraceKind::kLog, -1, -1, "say \"hi\"\n\tbye\\");
+  trace.Record(2100, TraceKind::kLog, 0, -1, "raw \xff bytes\r");  // a node may log anything
   const std::string path = ::testing::TempDir() + "/trace_test.jsonl";
   ASSERT_TRUE(trace.WriteJsonLines(path).ok());
   std::ifstream in(path);
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
-  ASSERT_EQ(lines.size(), 3u);
+  ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0], R"({"t_us":1500,"kind":"send","node":"r1","peer":"n1","id":42,)"
                       R"("rpc":"request","detail":"Svc.M"})");
   EXPECT_EQ(lines[1], R"({"t_us":1700,"kind":"deliver","node":"n1","peer":"r1","id":42,)"
                       R"("rpc":"reply","detail":"Svc.M"})");
   EXPECT_EQ(lines[2], R"({"t_us":2000,"kind":"log","node":"world",)"
                       R"("detail":"say \"hi\"\n\tbye\\"})");
+  // Still valid JSON: invalid UTF-8 becomes U+FFFD.
+  EXPECT_EQ(lines[3], R"({"t_us":2100,"kind":"log","node":"r1","detail":"raw \ufffd bytes\r"})");
   std::remove(path.c_str());
   EXPECT_FALSE(trace.WriteJsonLines("/nonexistent-dir/x/trace.jsonl").ok());
 }
