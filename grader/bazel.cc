@@ -27,8 +27,10 @@ bool IsErrorLine(const std::string& line) {
 
 }  // namespace
 
-BuildOutcome BazelBuild(const std::string& workspace, const std::vector<std::string>& flags,
-                        const std::vector<std::string>& targets, const std::string& log_path) {
+absl::StatusOr<BuildOutcome> BazelBuild(const std::string& workspace,
+                                        const std::vector<std::string>& flags,
+                                        const std::vector<std::string>& targets,
+                                        const std::string& log_path) {
   ProcessSpec spec;
   spec.argv = BazelArgv("build");
   // --keep_going: show the student every compile error, not just the first.
@@ -41,17 +43,14 @@ BuildOutcome BazelBuild(const std::string& workspace, const std::vector<std::str
   spec.timeout_seconds = kBuildTimeoutSeconds;
   // Bazel stays in the grader's process group so Ctrl-C reaches it too.
   spec.own_session = false;
-  BuildOutcome outcome;
   absl::StatusOr<ProcessResult> result = RunProcess(spec);
-  if (!result.ok()) {
-    outcome.error = std::string(result.status().message());
-    return outcome;
-  }
+  if (!result.ok()) return result.status();
+  BuildOutcome outcome;
   outcome.seconds = result->seconds;
   outcome.interrupted = result->interrupted;
   outcome.ok = result->exited && result->exit_code == 0;
   if (result->timed_out) {
-    outcome.error = absl::StrCat("the build timed out after ", kBuildTimeoutSeconds, "s");
+    outcome.timeout = absl::StrCat("the build timed out after ", kBuildTimeoutSeconds, "s");
   }
   return outcome;
 }

@@ -19,12 +19,16 @@ struct BuildOutcome {
   bool ok = false;
   bool interrupted = false;
   double seconds = 0;
-  std::string error;  // could not run Bazel at all
+  std::string timeout;  // why a build that did not finish was stopped
 };
 
 // `bazel build <flags> -- <targets>` in `workspace`, output to `log_path`.
-BuildOutcome BazelBuild(const std::string& workspace, const std::vector<std::string>& flags,
-                        const std::vector<std::string>& targets, const std::string& log_path);
+// An error means Bazel could not be run at all (the grader's failure); a
+// build that fails, however it fails, is an outcome.
+absl::StatusOr<BuildOutcome> BazelBuild(const std::string& workspace,
+                                        const std::vector<std::string>& flags,
+                                        const std::vector<std::string>& targets,
+                                        const std::string& log_path);
 
 // `bazel info <flags> <key>` in `workspace`, e.g. key "bazel-bin". Bazel's
 // stderr goes to `log_path` and is quoted on failure.

@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -21,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -160,6 +160,16 @@ void PrintError(const std::string& text) {
 
 void OnSignal(int) { RequestStop(); }
 
+// Removes the empty directories under `dir`, deepest first (most tests write
+// no artifacts), and `dir` itself if nothing is left.
+void RemoveEmptyDirs(const fs::path& dir) {
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, error)) {
+    if (entry.is_directory(error)) RemoveEmptyDirs(entry.path());
+  }
+  if (fs::is_empty(dir, error)) fs::remove(dir, error);
+}
+
 // Runs the whole grading session; owns the report, the console output and
 // the exit status.
 class Grader {
@@ -177,10 +187,10 @@ class Grader {
     std::string failure;  // set: every test of the lab scores 0 with this text
   };
 
-  // Writes results.json (if the out dir is known) and returns `status`.
+  // Writes results.json and returns `status`. Needs PrepareOutDir() done.
   int Finish(int status);
-  // Fails the whole run before any test ran: message to stderr and output.
-  // `status` is the exit status.
+  // Fails the whole run: message to stderr and results.json, which keeps
+  // what was graded so far. `status` is the exit status (130 after Ctrl-C).
   int Abort(int status, const std::string& message);
 
   absl::Status PrepareOutDir();
@@ -190,8 +200,13 @@ class Grader {
   // student handout does not have: they are skipped with a note.
   std::vector<LabPlan> PlanLabs(const std::vector<const Lab*>& labs,
                                 const std::map<std::string, std::string>& lab_failures);
-  void GradeLab(const LabPlan& plan, const std::vector<std::string>& bazel_flags,
-                const std::string& bazel_bin);
+  // An error is the grader's own failure (Bazel or a test could not be
+  // started); whatever the student's code does is a result.
+  absl::Status GradeLab(const LabPlan& plan, const std::vector<std::string>& bazel_flags,
+                        const std::string& bazel_bin);
+  // A result for `test` with its identity and points filled in.
+  static TestResult NewResult(const std::string& lab, const TestCase& test,
+                              const std::string& log_name);
   void FailLab(const LabPlan& plan, const std::string& why, const std::string& details);
   void AddNote(const std::string& note) {
     notes_.push_back(note);
@@ -206,7 +221,6 @@ class Grader {
   std::vector<std::string> notes_;
   std::vector<LabSummary> summaries_;
   GradeReport report_;
-  bool interrupted_ = false;
   std::string failure_;     // set by Abort: why nothing (more) was graded
   size_t name_width_ = 30;  // the progress lines' name column
 };
@@ -299,10 +313,12 @@ int Grader::Run(int argc, char** argv) {
   }
 
   for (const LabPlan& plan : plans) {
-    if (interrupted_) break;
-    GradeLab(plan, bazel_flags, bazel_bin);
+    if (StopRequested()) break;
+    if (absl::Status graded = GradeLab(plan, bazel_flags, bazel_bin); !graded.ok()) {
+      return Abort(1, absl::StrCat("grader error: ", graded.message()));
+    }
   }
-  if (interrupted_) {
+  if (StopRequested()) {
     notes_.push_back("grading was interrupted; the results are incomplete");
     Print("grade: interrupted\n");
     return Finish(130);
@@ -370,13 +386,18 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
 
   // A .zip is unpacked next to the workspace, outside the tree Bazel sees.
   std::string submission_dir = submission;
+  absl::Cleanup remove_unpacked = [&submission_dir, &submission] {
+    std::error_code ignored;
+    if (submission_dir != submission) fs::remove_all(submission_dir, ignored);
+  };
   if (!fs::is_directory(submission, error)) {
     submission_dir = staging + ".submission";
     fs::remove_all(submission_dir, error);
     fs::create_directories(submission_dir, error);
     if (absl::Status extracted = ExtractZip(submission, submission_dir); !extracted.ok()) {
-      // The student's archive is unusable: that is a graded failure, not a
-      // grader failure.
+      // Only an unusable archive is the student's failure (graded); no unzip
+      // or a Ctrl-C is the grader's.
+      if (!absl::IsInvalidArgument(extracted)) return extracted;
       for (const Lab* lab : labs) (*lab_failures)[lab->name()] = std::string(extracted.message());
       AddNote(absl::StrCat("error: ", extracted.message()));
       workspace_ = staging;
@@ -394,9 +415,9 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
     }
   }
   const SubmissionPlan plan = PlanSubmission(*files, student_files);
-  absl::Status applied = ApplySubmission(plan, submission_dir, staging);
-  if (submission_dir != submission) fs::remove_all(submission_dir, error);  // the unpacked zip
-  if (!applied.ok()) return applied;
+  if (absl::Status applied = ApplySubmission(plan, submission_dir, staging); !applied.ok()) {
+    return applied;
+  }
   for (const FileCopy& copy : plan.copies) {
     Print(absl::StrCat("  using ", copy.submitted, " as ", copy.student_file, "\n"));
   }
@@ -419,36 +440,42 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
   return absl::OkStatus();
 }
 
+TestResult Grader::NewResult(const std::string& lab, const TestCase& test,
+                             const std::string& log_name) {
+  TestResult result;
+  result.lab = lab;
+  result.gtest = test.gtest();
+  result.max_score = test.points();
+  // A hidden test's output stays withheld from students (results.h).
+  result.hidden = test.hidden();
+  result.log_name = log_name;
+  return result;
+}
+
 void Grader::FailLab(const LabPlan& plan, const std::string& why, const std::string& details) {
   const std::string lab_name = plan.lab->name();
   for (const TestCase* test : plan.tests) {
-    TestResult result;
-    result.lab = lab_name;
-    result.gtest = test->gtest();
-    result.max_score = test->points();
-    // A hidden test's output stays withheld: the build log may quote the
-    // hidden test's source. The visible tests of the lab show the errors.
-    result.hidden = test->hidden();
-    result.log_name = absl::StrCat("logs/", lab_name, ".build.log");
+    // The build log may quote a hidden test's source: hidden tests withhold
+    // it; the visible tests of the lab show the errors.
+    TestResult result = NewResult(lab_name, *test, absl::StrCat("logs/", lab_name, ".build.log"));
     result.output =
         TailText(absl::StrCat(why, "; this test was not run.\n\n", details), kMaxTestOutputBytes);
     report_.tests.push_back(result);
   }
 }
 
-void Grader::GradeLab(const LabPlan& plan, const std::vector<std::string>& bazel_flags,
-                      const std::string& bazel_bin) {
+absl::Status Grader::GradeLab(const LabPlan& plan, const std::vector<std::string>& bazel_flags,
+                              const std::string& bazel_bin) {
   const Lab& lab = *plan.lab;
   LabSummary summary;
   summary.name = lab.name();
   summary.title = lab.title();
   for (const TestCase* test : plan.tests) summary.max_score += test->points();
   if (plan.skipped_hidden > 0) {
-    summary.note = absl::StrCat(plan.skipped_hidden, " hidden test",
-                                plan.skipped_hidden == 1 ? "" : "s", " not run");
-    AddNote(absl::StrCat("note: ", lab.name(), ": ", plan.skipped_hidden, " hidden test",
-                         plan.skipped_hidden == 1 ? "" : "s", " (",
-                         FormatPoints(plan.skipped_points),
+    const std::string tests =
+        absl::StrCat(plan.skipped_hidden, " hidden test", plan.skipped_hidden == 1 ? "" : "s");
+    summary.note = absl::StrCat(tests, " not run");
+    AddNote(absl::StrCat("note: ", lab.name(), ": ", tests, " (", FormatPoints(plan.skipped_points),
                          " points) not run: ", plan.skipped_hidden == 1 ? "its" : "their",
                          " package is not in this tree"));
   }
@@ -458,11 +485,11 @@ void Grader::GradeLab(const LabPlan& plan, const std::vector<std::string>& bazel
     FailLab(plan, "Submission error", plan.failure);
     summary.note = "submission error";
     summaries_.push_back(summary);
-    return;
+    return absl::OkStatus();
   }
   if (plan.tests.empty()) {
     summaries_.push_back(summary);
-    return;
+    return absl::OkStatus();
   }
 
   // One build per lab: a compile error costs only this lab's points.
@@ -474,82 +501,72 @@ void Grader::GradeLab(const LabPlan& plan, const std::vector<std::string>& bazel
   const std::string build_log = absl::StrCat(out_dir_, "/logs/", lab.name(), ".build.log");
   Print(absl::StrCat("  [", lab.name(), "] building ", targets.size(), " target",
                      targets.size() == 1 ? "" : "s", " ... "));
-  const BuildOutcome build = BazelBuild(workspace_, bazel_flags, targets, build_log);
-  if (build.interrupted) {
+  absl::StatusOr<BuildOutcome> build = BazelBuild(workspace_, bazel_flags, targets, build_log);
+  if (!build.ok()) {
+    Print("cannot run Bazel\n");
+    return build.status();
+  }
+  if (build->interrupted) {
     Print("interrupted\n");
-    interrupted_ = true;
     summary.note = "interrupted";
     summaries_.push_back(summary);
-    return;
+    return absl::OkStatus();
   }
-  if (!build.ok) {
+  if (!build->ok) {
     Print(absl::StrCat("FAILED (see logs/", lab.name(), ".build.log)\n"));
-    std::string details = build.error.empty() ? "" : build.error + "\n\n";
+    std::string details = build->timeout.empty() ? "" : build->timeout + "\n\n";
     details += SummarizeBuildLog(ReadFileTail(build_log, 1 << 20));
     FailLab(plan, "Build failed", details);
     summary.note = "build failed";
     summaries_.push_back(summary);
-    return;
+    return absl::OkStatus();
   }
-  Print(absl::StrFormat("ok (%.1fs)\n", build.seconds));
+  Print(absl::StrFormat("ok (%.1fs)\n", build->seconds));
 
   for (const TestCase* test : plan.tests) {
-    const Label label = *ParseLabel(test->target());
+    const Label label = *ParseLabel(test->target());  // validated with the rubric
+    const std::string name = FileSafe(test->gtest());
+    TestResult result =
+        NewResult(lab.name(), *test, absl::StrCat("logs/", lab.name(), "/", name, ".log"));
     GtestSpec spec;
     spec.binary = BinaryPath(bazel_bin, label);
     spec.gtest = test->gtest();
     spec.target = test->target();
-    spec.log_path =
-        absl::StrCat(out_dir_, "/logs/", lab.name(), "/", FileSafe(test->gtest()), ".log");
-    spec.artifacts_dir =
-        absl::StrCat(out_dir_, "/artifacts/", lab.name(), "/", FileSafe(test->gtest()));
+    spec.log_path = absl::StrCat(out_dir_, "/", result.log_name);
+    spec.artifacts_dir = absl::StrCat(out_dir_, "/artifacts/", lab.name(), "/", name);
     spec.timeout_seconds = TimeoutSeconds(*test);
-    const GtestOutcome outcome = RunGtest(spec);
-    if (outcome.interrupted) {
-      interrupted_ = true;
+    absl::StatusOr<GtestOutcome> outcome = RunGtest(spec);
+    if (!outcome.ok()) {
+      summaries_.push_back(summary);
+      return outcome.status();
+    }
+    if (outcome->interrupted) {
       summary.note = "interrupted";
       break;
     }
-
-    TestResult result;
-    result.lab = lab.name();
-    result.gtest = test->gtest();
-    result.max_score = test->points();
-    result.passed = outcome.passed;
-    result.score = outcome.passed ? test->points() : 0;
-    result.hidden = test->hidden();
-    result.log_name = absl::StrCat("logs/", lab.name(), "/", FileSafe(test->gtest()), ".log");
-    const std::string header = outcome.passed
-                                   ? absl::StrFormat("Passed in %.1fs.\n\n", outcome.seconds)
-                                   : absl::StrCat("Failed: ", outcome.reason, "\n\n");
-    result.output = header + TailText(outcome.log_tail,
+    result.passed = outcome->passed;
+    result.score = outcome->passed ? test->points() : 0;
+    const std::string header = outcome->passed
+                                   ? absl::StrFormat("Passed in %.1fs.\n\n", outcome->seconds)
+                                   : absl::StrCat("Failed: ", outcome->reason, "\n\n");
+    result.output = header + TailText(outcome->log_tail,
                                       kMaxTestOutputBytes - std::min<size_t>(header.size(), 1024));
-    Print(FormatProgressLine(result, outcome.seconds, outcome.reason, name_width_) + "\n");
-    // Most tests write no artifacts: do not leave a tree of empty dirs.
-    std::error_code error;
-    if (fs::is_empty(spec.artifacts_dir, error)) fs::remove(spec.artifacts_dir, error);
+    Print(FormatProgressLine(result, outcome->seconds, outcome->reason, name_width_) + "\n");
     summary.score += result.score;
     report_.tests.push_back(std::move(result));
   }
   summaries_.push_back(summary);
+  return absl::OkStatus();
 }
 
 int Grader::Abort(int status, const std::string& message) {
   PrintError(message);
   failure_ = absl::StrCat("Grading failed: ", message);
-  return Finish(status);
+  return Finish(StopRequested() ? 130 : status);
 }
 
 int Grader::Finish(int status) {
-  if (!out_dir_.empty()) {
-    // Per-test artifact dirs are removed when empty; do the same one level up.
-    std::error_code error;
-    const fs::path artifacts = fs::path(out_dir_) / "artifacts";
-    for (const fs::directory_entry& lab : fs::directory_iterator(artifacts, error)) {
-      if (fs::is_empty(lab.path(), error)) fs::remove(lab.path(), error);
-    }
-    if (fs::is_empty(artifacts, error)) fs::remove(artifacts, error);
-  }
+  RemoveEmptyDirs(fs::path(out_dir_) / "artifacts");
   // Students read this on Gradescope: a fatal error first, then the table
   // (unless nothing was graded), then the notes and warnings.
   const std::string table = FormatSummaryTable(summaries_);
@@ -560,7 +577,6 @@ int Grader::Finish(int status) {
   report_.output = absl::StrJoin(sections, "\n");
   report_.execution_time_seconds = static_cast<int>(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() + 0.5);
-  if (out_dir_.empty()) return status;
   const std::string results = out_dir_ + "/results.json";
   absl::Status written = WriteFileAtomically(results, ToGradescopeJson(report_));
   if (failure_.empty() || !summaries_.empty()) Print(absl::StrCat("\n", table, "\n"));

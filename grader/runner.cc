@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,7 +47,8 @@ absl::StatusOr<int> OpenLog(const std::string& path) {
   ::_exit(127);
 }
 
-// Parses the leading count of a GoogleTest summary line after `prefix`.
+// Parses the count that starts `rest` (what follows a GoogleTest summary
+// line's prefix).
 bool LeadingNumber(absl::string_view rest, int* value) {
   size_t digits = 0;
   while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
@@ -61,46 +61,10 @@ void RequestStop() { stop_requested.store(true); }
 bool StopRequested() { return stop_requested.load(); }
 
 std::string SignalName(int signal) {
-  switch (signal) {
-    case SIGSEGV:
-      return "SIGSEGV";
-    case SIGABRT:
-      return "SIGABRT";
-    case SIGBUS:
-      return "SIGBUS";
-    case SIGFPE:
-      return "SIGFPE";
-    case SIGILL:
-      return "SIGILL";
-    case SIGKILL:
-      return "SIGKILL";
-    case SIGTERM:
-      return "SIGTERM";
-    case SIGINT:
-      return "SIGINT";
-    case SIGQUIT:
-      return "SIGQUIT";
-    case SIGHUP:
-      return "SIGHUP";
-    case SIGPIPE:
-      return "SIGPIPE";
-    case SIGTRAP:
-      return "SIGTRAP";
-    case SIGSYS:
-      return "SIGSYS";
-    case SIGXCPU:
-      return "SIGXCPU";
-    case SIGXFSZ:
-      return "SIGXFSZ";
-    case SIGALRM:
-      return "SIGALRM";
-    case SIGUSR1:
-      return "SIGUSR1";
-    case SIGUSR2:
-      return "SIGUSR2";
-    default:
-      return absl::StrCat("signal ", signal);
+  if (const char* abbrev = ::sigabbrev_np(signal); abbrev != nullptr) {
+    return absl::StrCat("SIG", abbrev);
   }
+  return absl::StrCat("signal ", signal);
 }
 
 absl::StatusOr<ProcessResult> RunProcess(const ProcessSpec& spec) {
@@ -186,7 +150,8 @@ absl::StatusOr<ProcessResult> RunProcess(const ProcessSpec& spec) {
   }
   ::close(report[0]);
   if (got > 0) {
-    ::waitpid(pid, nullptr, 0);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
     return absl::UnavailableError(
         absl::StrCat("cannot run ", spec.argv[0], ": ", what, ": ", ErrnoText(child_errno)));
   }
@@ -316,9 +281,8 @@ std::string ReadFileTail(const std::string& path, size_t max_bytes) {
   return text;
 }
 
-GtestOutcome RunGtest(const GtestSpec& spec) {
+absl::StatusOr<GtestOutcome> RunGtest(const GtestSpec& spec) {
   namespace fs = std::filesystem;
-  GtestOutcome failed;
   std::error_code error;
   fs::create_directories(spec.artifacts_dir, error);
   fs::create_directories(fs::path(spec.log_path).parent_path(), error);
@@ -330,9 +294,8 @@ GtestOutcome RunGtest(const GtestSpec& spec) {
   }
   std::string pattern = parent + "/auroralab-test-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) {
-    failed.reason =
-        absl::StrCat("grader error: cannot create a temp dir in ", parent, ": ", ErrnoText(errno));
-    return failed;
+    return absl::UnavailableError(
+        absl::StrCat("cannot create a temp dir in ", parent, ": ", ErrnoText(errno)));
   }
   const std::string temp_dir = pattern;
 
@@ -367,10 +330,7 @@ GtestOutcome RunGtest(const GtestSpec& spec) {
   process.max_output_bytes = kMaxTestLogBytes;
   absl::StatusOr<ProcessResult> result = RunProcess(process);
   fs::remove_all(temp_dir, error);
-  if (!result.ok()) {
-    failed.reason = absl::StrCat("grader error: ", result.status().message());
-    return failed;
-  }
+  if (!result.ok()) return result.status();
 
   // The summary is at the end; 256 KB of tail is plenty to find it and to
   // cut the student-visible part from.

@@ -90,8 +90,9 @@ struct GtestOutcome {
 // Runs one test case: `binary --gtest_filter=<gtest>` in a fresh temp dir
 // with a clean environment (so an instructor's AURORALAB_SEEDS or
 // GTEST_REPEAT cannot change grades). Passes only if the process exits 0 and
-// GoogleTest reports exactly one test run and passed.
-GtestOutcome RunGtest(const GtestSpec& spec);
+// GoogleTest reports exactly one test run and passed. An error is the
+// grader's own failure (no temp dir, no log, no fork), never the test's.
+absl::StatusOr<GtestOutcome> RunGtest(const GtestSpec& spec);
 
 // Decides a verdict from a finished process and its output; exposed for tests.
 GtestOutcome JudgeGtest(const ProcessResult& process, const std::string& output,

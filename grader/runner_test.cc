@@ -49,11 +49,18 @@ class RunGtestTest : public ::testing::Test {
     spec.timeout_seconds = timeout_seconds;
     return spec;
   }
+
+  // RunGtest, which must not fail with a grader error here.
+  GtestOutcome Run(const GtestSpec& spec) {
+    absl::StatusOr<GtestOutcome> outcome = RunGtest(spec);
+    EXPECT_TRUE(outcome.ok()) << outcome.status();
+    return outcome.value_or(GtestOutcome());
+  }
 };
 
 TEST_F(RunGtestTest, Passes) {
   const GtestSpec spec = Spec("Fake.Passes");
-  const GtestOutcome outcome = RunGtest(spec);
+  const GtestOutcome outcome = Run(spec);
   EXPECT_TRUE(outcome.passed) << outcome.reason << "\n" << outcome.log_tail;
   EXPECT_EQ(outcome.reason, "");
   EXPECT_THAT(outcome.log_tail, HasSubstr("fake: all good"));
@@ -61,7 +68,7 @@ TEST_F(RunGtestTest, Passes) {
 }
 
 TEST_F(RunGtestTest, Fails) {
-  const GtestOutcome outcome = RunGtest(Spec("Fake.Fails"));
+  const GtestOutcome outcome = Run(Spec("Fake.Fails"));
   EXPECT_FALSE(outcome.passed);
   EXPECT_EQ(outcome.reason, "test failed");
   EXPECT_THAT(outcome.log_tail, HasSubstr("arithmetic is broken"));
@@ -69,7 +76,7 @@ TEST_F(RunGtestTest, Fails) {
 
 TEST_F(RunGtestTest, HangIsKilledWithItsProcessGroup) {
   const GtestSpec spec = Spec("Fake.Hangs", /*timeout_seconds=*/2);
-  const GtestOutcome outcome = RunGtest(spec);
+  const GtestOutcome outcome = Run(spec);
   EXPECT_FALSE(outcome.passed);
   EXPECT_EQ(outcome.reason, "timed out after 2s");
   EXPECT_GE(outcome.seconds, 2.0);
@@ -84,31 +91,31 @@ TEST_F(RunGtestTest, HangIsKilledWithItsProcessGroup) {
 }
 
 TEST_F(RunGtestTest, CrashIsReportedBySignalName) {
-  const GtestOutcome outcome = RunGtest(Spec("Fake.Crashes"));
+  const GtestOutcome outcome = Run(Spec("Fake.Crashes"));
   EXPECT_FALSE(outcome.passed);
   EXPECT_EQ(outcome.reason, "crashed with SIGSEGV");
 }
 
 TEST_F(RunGtestTest, UnknownTestIsNotFound) {
-  const GtestOutcome outcome = RunGtest(Spec("Fake.DoesNotExist"));
+  const GtestOutcome outcome = Run(Spec("Fake.DoesNotExist"));
   EXPECT_FALSE(outcome.passed);
   EXPECT_EQ(outcome.reason, "test not found in //grader/testdata:fake_test (rubric out of date?)");
 }
 
 TEST_F(RunGtestTest, SkippedTestFails) {
-  const GtestOutcome outcome = RunGtest(Spec("Fake.Skipped"));
+  const GtestOutcome outcome = Run(Spec("Fake.Skipped"));
   EXPECT_FALSE(outcome.passed);
   EXPECT_THAT(outcome.reason, HasSubstr("skipped"));
 }
 
 TEST_F(RunGtestTest, ExitZeroWithoutVerdictFails) {
-  const GtestOutcome outcome = RunGtest(Spec("Fake.ExitsEarly"));
+  const GtestOutcome outcome = Run(Spec("Fake.ExitsEarly"));
   EXPECT_FALSE(outcome.passed);
   EXPECT_EQ(outcome.reason, "exited before GoogleTest reported a result");
 }
 
 TEST_F(RunGtestTest, FilterMatchingSeveralTestsFails) {
-  const GtestOutcome outcome = RunGtest(Spec("Fake.*Passes"));
+  const GtestOutcome outcome = Run(Spec("Fake.*Passes"));
   EXPECT_FALSE(outcome.passed);
   EXPECT_THAT(outcome.reason, HasSubstr("expected exactly one"));
 }
@@ -116,7 +123,7 @@ TEST_F(RunGtestTest, FilterMatchingSeveralTestsFails) {
 TEST_F(RunGtestTest, CleanEnvironmentAndFreshTempDir) {
   ::setenv("AURORALAB_SEEDS", "1000", 1);  // must not leak into the test
   const GtestSpec spec = Spec("Fake.ReportsEnvironment");
-  const GtestOutcome outcome = RunGtest(spec);
+  const GtestOutcome outcome = Run(spec);
   ::unsetenv("AURORALAB_SEEDS");
   EXPECT_TRUE(outcome.passed) << outcome.reason << "\n" << outcome.log_tail;
   const std::string env = ReadFile(spec.artifacts_dir + "/env.txt");
@@ -166,6 +173,14 @@ TEST(ParseGtestSummary, ReadsTheCounts) {
   EXPECT_EQ(summary.skipped, 1);
   EXPECT_EQ(summary.failed, 1);
   EXPECT_EQ(ParseGtestSummary("no gtest here").ran, -1);
+}
+
+TEST_F(RunGtestTest, TheGradersOwnFailureIsAnErrorNotAVerdict) {
+  GtestSpec spec = Spec("Fake.Passes");
+  spec.temp_parent = "/nonexistent-auroralab-dir";
+  const absl::StatusOr<GtestOutcome> outcome = RunGtest(spec);
+  EXPECT_FALSE(outcome.ok());
+  EXPECT_THAT(std::string(outcome.status().message()), HasSubstr("cannot create a temp dir"));
 }
 
 TEST(SignalName, KnownAndUnknown) {

@@ -162,6 +162,8 @@ absl::Status ExtractZip(const std::string& zip_path, const std::string& dest) {
   std::error_code error;
   fs::remove(log, error);
   if (!result.ok()) return result.status();
+  if (result->interrupted)
+    return absl::CancelledError("interrupted while unpacking the submission");
   // unzip exits 1 for warnings (files were still extracted).
   if (!result->exited || result->exit_code > 1) {
     return absl::InvalidArgumentError(

@@ -47,6 +47,8 @@ SubmissionPlan PlanSubmission(const std::vector<std::string>& submitted,
 absl::StatusOr<std::vector<std::string>> ListSubmittedFiles(const std::string& dir);
 
 // Extracts `zip_path` into the existing directory `dest` with `unzip -q`.
+// InvalidArgument: the archive itself is unusable (the student's problem);
+// any other error is the grader's (no unzip, Ctrl-C).
 absl::Status ExtractZip(const std::string& zip_path, const std::string& dest);
 
 // Removes everything inside `dir` (creating it if needed), keeping `dir`.
