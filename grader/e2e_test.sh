@@ -91,7 +91,7 @@ for spec in grader/mutants/*.mutants; do
     grade "$tmp/m-$name" --submission="$dir"
     read -r score max < <(score_of "$tmp/m-$name/results.json")
     hidden_failed=$(grep -c '"output": "Hidden test failed' "$tmp/m-$name/results.json" || true)
-    printf 'e2e:   mutant %-28s %s/%s, %s hidden test(s) failed\n' "$name" "$score" "$max" \
+    printf 'e2e:   mutant %-36s %s/%s, %s hidden test(s) failed\n' "$name" "$score" "$max" \
       "$hidden_failed" >&2
     awk -v s="$score" -v m="$max" 'BEGIN { exit !(s < m) }' || fail "mutant $name kept full marks"
     ((hidden_failed > 0)) || fail "mutant $name passed every hidden test"
