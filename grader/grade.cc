@@ -301,9 +301,10 @@ int Grader::Run(int argc, char** argv) {
     return !plan.tests.empty() && plan.failure.empty();
   });
 
-  const std::vector<std::string> bazel_flags = impl == "solution"
-                                                   ? std::vector<std::string>{"--config=solution"}
-                                                   : std::vector<std::string>{};
+  // The implementation switch (tools/build/lab.bzl); skeleton is its default.
+  const std::vector<std::string> bazel_flags =
+      impl == "solution" ? std::vector<std::string>{"--//tools/build:impl=solution"}
+                         : std::vector<std::string>{};
   std::string bazel_bin;
   if (any_tests) {
     absl::StatusOr<std::string> info =

@@ -6,14 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-
-// Defined by the BUILD file under --config=solution; a plain build links
-// the skeleton.
-#ifdef AURORALAB_LINKS_SOLUTION
-#define AURORALAB_IMPL "solution"
-#else
-#define AURORALAB_IMPL "skeleton"
-#endif
+#include "tools/build/linked_implementation.h"
 
 namespace auroralab {
 namespace {
@@ -89,8 +82,10 @@ std::string ReplayCommand(uint64_t seed) {
   // Bazel sets TEST_TARGET; the grader sets it too when it runs a binary.
   const char* target = std::getenv("TEST_TARGET");
   if (target != nullptr && *target != '\0') {
-    // Which implementation this binary links, so the replay tests the same code.
-    return absl::StrCat("./lab test ", target, " --impl=", AURORALAB_IMPL,
+    // Which implementation this binary links, so the replay tests the same
+    // code (none for tests that link no lab).
+    const std::string impl = LinkedImplementation();
+    return absl::StrCat("./lab test ", target, impl.empty() ? "" : " --impl=", impl,
                         seed != 0 ? absl::StrCat(" --seed=", seed) : "", " --filter=", test);
   }
   return absl::StrCat(seed != 0 ? absl::StrCat("AURORALAB_SEED=", seed, " ") : "",
