@@ -3,7 +3,7 @@
 //
 //   TEST(Counter, SurvivesCrashes) {
 //     RunSeeds([](World& world) {
-//       ... build nodes, script faults, run, EXPECT_... ...
+//       // build nodes, script faults, run, EXPECT_...
 //     });
 //   }
 //
