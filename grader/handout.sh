@@ -31,7 +31,7 @@ out="$(cd "$out" && pwd)"
 case "$out/" in "$ROOT/"*) die "OUT_DIR must be outside the repository" ;; esac
 
 # Paths that never ship to students (regular expression on repo-relative paths).
-INSTRUCTOR_ONLY='^(solution/|grader/hidden/|grader/mutants/|grader/e2e_test\.sh$|\.ci/)'
+INSTRUCTOR_ONLY='^(solution/|grader/hidden/|grader/mutants/|grader/e2e_test\.sh$|\.ci/|tools/new_lab/)'
 
 cd "$ROOT"
 list_files() {

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# End-to-end check of `./lab new-lab`, run by `./lab test` (instructors'
+# repository only). In a throwaway copy of the repository it scaffolds a lab
+# and checks that:
+#   1. the scaffold refuses to overwrite an existing lab;
+#   2. the lab builds and its reference passes its public and hidden tests;
+#   3. the grader picks it up: the reference gets full marks, the skeleton
+#      zero with every visible failure saying "not implemented", and the
+#      generated mutant loses points on a hidden test;
+#   4. the handout builder picks it up: the release has the lab's interface,
+#      skeleton, handout page and public rubric entries, and nothing of its
+#      reference, hidden tests or mutants.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+lab=scaffold_check
+tmp="$(mktemp -d /tmp/auroralab-new-lab.XXXXXX)"
+copy="$tmp/repo"
+cleanup() {
+  # The copy is a workspace of its own, with its own Bazel server.
+  if [[ -d "$copy" ]]; then (cd "$copy" && bazel shutdown >/dev/null 2>&1) || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+step() { printf '\nnew-lab test: %s\n' "$*" >&2; }
+fail() { printf 'new-lab test: FAILED: %s\n' "$*" >&2; exit 1; }
+# "score max" of a results.json, as grader/e2e_test.sh reads it.
+score_of() {
+  awk '/^  "score":/ { gsub(/,/, "", $2); s = $2 }
+       /"max_score":/ { gsub(/,/, "", $2); m += $2 }
+       END { printf "%s %s\n", s, m }' "$1"
+}
+grade() {
+  local out="$1"
+  shift
+  (cd "$copy" && ./lab grade --lab="$lab" --out="$out" "$@" >"$out.log" 2>&1) || {
+    tail -40 "$out.log" >&2
+    fail "./lab grade --lab=$lab $* exited with an error"
+  }
+}
+
+step "copying the repository and scaffolding lab '$lab'"
+cd "$ROOT"
+mkdir -p "$copy"
+while IFS= read -r f; do
+  [[ -f "$f" ]] || continue
+  mkdir -p "$copy/$(dirname "$f")"
+  cp -p "$f" "$copy/$f"
+done < <(git ls-files --cached --others --exclude-standard)
+(cd "$copy" && ./lab new-lab "$lab" --title="Scaffold check" >"$tmp/new-lab.log" 2>&1) || {
+  cat "$tmp/new-lab.log" >&2
+  fail "./lab new-lab $lab failed"
+}
+
+step "1. it refuses to overwrite"
+if (cd "$copy" && ./lab new-lab "$lab" >"$tmp/again.log" 2>&1); then
+  fail "a second ./lab new-lab $lab succeeded"
+fi
+grep -q "already" "$tmp/again.log" || fail "the refusal does not say why: $(cat "$tmp/again.log")"
+
+step "2. it builds and the reference passes its public and hidden tests"
+(cd "$copy" && ./lab test "//labs/$lab/..." "//grader/hidden/$lab/..." --impl=solution \
+  >"$tmp/test.log" 2>&1) || {
+  tail -40 "$tmp/test.log" >&2
+  fail "the scaffolded reference does not pass its tests"
+}
+
+step "3. the grader picks it up"
+grade "$tmp/ref" --impl=solution
+read -r score max < <(score_of "$tmp/ref/results.json")
+[[ "$max" != 0 && "$score" == "$max" ]] || fail "the reference scored $score of $max"
+grade "$tmp/skel" --impl=skeleton
+read -r score max < <(score_of "$tmp/skel/results.json")
+[[ "$score" == 0 ]] || fail "the skeleton scored $score"
+visible=$(grep -c '"output": "Failed' "$tmp/skel/results.json" || true)
+explained=$(grep '"output": "Failed' "$tmp/skel/results.json" | grep -c 'not implemented' || true)
+((visible > 0 && explained == visible)) ||
+  fail "$explained of $visible visible skeleton failures say 'not implemented'"
+# Every generated mutant applies to the generated reference and is caught.
+while IFS='|' read -r name file find replace; do
+  [[ -z "$name" || "$name" == \#* ]] && continue
+  sub="$tmp/mutant-$name"
+  mkdir -p "$sub/$lab"
+  cp "$copy/solution/$lab"/*.h "$copy/solution/$lab"/*.cc "$sub/$lab/"
+  text="$(cat "$sub/$lab/$file"; printf x)"
+  text="${text%x}"
+  [[ "$text" == *"$find"* ]] || fail "mutant $name: its anchor is not in solution/$lab/$file"
+  printf '%s' "${text/"$find"/"$replace"}" >"$sub/$lab/$file"
+  grade "$tmp/m-$name" --submission="$sub"
+  read -r score max < <(score_of "$tmp/m-$name/results.json")
+  hidden_failed=$(grep -c '"output": "Hidden test failed' "$tmp/m-$name/results.json" || true)
+  awk -v s="$score" -v m="$max" 'BEGIN { exit !(s < m) }' || fail "mutant $name kept full marks"
+  ((hidden_failed > 0)) || fail "mutant $name passed every hidden test"
+  printf 'new-lab test:   mutant %s: %s/%s, %s hidden test(s) failed\n' "$name" "$score" "$max" \
+    "$hidden_failed" >&2
+done <"$copy/grader/mutants/$lab.mutants"
+
+step "4. the handout builder picks it up"
+(cd "$copy" && ./lab handout "$tmp/handout" --no-check >"$tmp/handout.log" 2>&1) || {
+  cat "$tmp/handout.log" >&2
+  fail "./lab handout failed"
+}
+for f in "labs/$lab/$lab.h" "labs/$lab/${lab}_test.cc" "skeleton/$lab/server.cc" \
+         "skeleton/$lab/BUILD" "docs/labs/$lab.md"; do
+  [[ -f "$tmp/handout/$f" ]] || fail "the handout lacks $f"
+done
+for f in "solution/$lab" "grader/hidden/$lab" "grader/mutants/$lab.mutants" "tools/new_lab"; do
+  [[ ! -e "$tmp/handout/$f" ]] || fail "the handout contains $f"
+done
+public=$(grep -c "//labs/$lab:${lab}_test" "$tmp/handout/grader/rubric.textproto" || true)
+hidden=$(grep -c "//grader/hidden/$lab:" "$tmp/handout/grader/rubric.textproto" || true)
+((public == 2 && hidden == 0)) ||
+  fail "the handout's rubric has $public public and $hidden hidden entries of $lab (want 2 and 0)"
+
+step "./lab new-lab makes a lab that builds, grades and ships"
