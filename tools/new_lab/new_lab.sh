@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ./lab new-lab NAME [--title=TITLE] [--number=N] [--force-dirty]
+# ./lab new-lab NAME [--title=TITLE] [--number=N]
 #
 # Scaffolds every part of a new lab from tools/new_lab/templates/ (see
 # docs/parts-of-a-lab.md): the interface, harness and public tests
