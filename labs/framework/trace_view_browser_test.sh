@@ -4,8 +4,9 @@
 # test installs) and reads what the page's script drew from the dumped DOM.
 #   1. A small known trace (testdata/small.trace.jsonl): no script errors, and
 #      exactly its 4 lanes, 7 arrows (4 delivered, 2 dropped, 1 in flight) and
-#      2 methods; user text stays text; the link to the run's
-#      linearizability page is there.
+#      2 methods; user text stays text; the links to the run's
+#      linearizability page and raw trace are there; an address with
+#      #t=FROM,TO&e=N opens that window with event N's details.
 #   2. A file that is not a trace is refused with its line number.
 #   3. A generated trace of 100,000 events loads without errors and draws all
 #      of its 40,000 arrows; the load time is printed, not asserted (speed
@@ -61,6 +62,16 @@ grep -q 'id="linearizability-link" href="Known.seed1.linearizability.html"' "$wo
 grep -q 'id="jsonl-link" href="Known.seed1.trace.jsonl"' "$work/small.dom" ||
   fail "no link to the raw trace"
 grep -q '<b>not markup</b>' "$work/small.dom" && fail "text from the trace became markup"
+
+# The address selects a window and an event: the details panel shows event
+# 3 (a send that was delivered) and event 17 (a crash), with no script error.
+dump_dom "$work/Known.seed1.trace.html#t=0,0.6&e=3" >"$work/selected.dom" || fail "the browser failed"
+grep -q '<td>message</td><td>Kv.Put request</td>' "$work/selected.dom" || fail "event 3 not shown"
+grep -q '<td>delivered</td><td>250µs (after 240µs)</td>' "$work/selected.dom" ||
+  fail "event 3's delivery not shown"
+expect "$(selftest "$work/selected.dom")" errors=0
+dump_dom "$work/Known.seed1.trace.html#t=0,1&e=17" >"$work/crash.dom" || fail "the browser failed"
+grep -q '<td>kind</td><td>crash</td>' "$work/crash.dom" || fail "event 17 (a crash) not shown"
 
 # 2. Not a trace.
 echo "hello" >"$work/junk.jsonl"
