@@ -118,7 +118,7 @@ bool AppendFields(std::string_view bytes, int depth, std::string& out) {
         absl::StrAppend(&out, v);
         break;
       }
-      case 1:  // fixed64
+      case 1:    // fixed64
       case 5: {  // fixed32
         const size_t width = (key & 7) == 1 ? 8 : 4;
         if (bytes.size() - pos < width) return false;
