@@ -16,6 +16,11 @@
 // Porcupine, and P-compositionality: if the model provides `partition`, each
 // sub-history (e.g. each key of a key-value store) is checked independently.
 //
+// This header is the checker alone. Its companions, one concern each:
+//   linearizability_html.h  the HTML page that draws a history and a result;
+//   linearizability_kv.h    a ready-made key-value model and history recorder
+//                           (what lab tests use).
+//
 // Contract
 // --------
 // * Time. `call` and `ret` are virtual-time microseconds. Operations whose
@@ -51,20 +56,26 @@
 //   must be ruled out. Memory is about one bitset (operations / 8 bytes) per
 //   search step.
 //
-// Typical use in a test of a key-value store:
+// Example: a register of ints, where Write(v) sets it and Read returns it.
 //
-//   KvHistory history;
-//   int64_t op = history.BeginPut(/*client_id=*/1, "k", "v", sim.Now());
-//   ... later: history.EndPut(op, sim.Now());   // or EndUnknown(op)
-//   CheckResult result = CheckOperations(KvModel(), history.ops());
-//   if (!result.ok()) {
-//     WriteKvLinearizabilityHtml(::testing::TempDir() + "/lin.html", history.ops(), result)
-//         .IgnoreError();
-//   }
-//   EXPECT_EQ(result.verdict, CheckResult::kOk) << result.message;
+//   struct RegisterInput {
+//     bool write = false;
+//     int value = 0;  // Write only
+//   };
+//   Model<int, RegisterInput, int> model;
+//   model.init = [] { return 0; };
+//   model.step = [](const int& state, const RegisterInput& in, const int& read) {
+//     return in.write ? std::make_pair(true, in.value) : std::make_pair(read == state, state);
+//   };
+//   std::vector<Operation<RegisterInput, int>> history = {
+//       {.client_id = 1, .input = {.write = true, .value = 5}, .call = 0, .output = 0, .ret = 10},
+//       {.client_id = 2, .input = {.write = false}, .call = 5, .output = 5, .ret = 20},
+//   };
+//   CheckResult result = CheckOperations(model, history);
+//   // result.ok(): the read overlaps the write, so it may come after it.
 
-#ifndef LABS_FRAMEWORK_LINEARIZABILITY_H_
-#define LABS_FRAMEWORK_LINEARIZABILITY_H_
+#ifndef AURORALAB_LABS_FRAMEWORK_LINEARIZABILITY_H_
+#define AURORALAB_LABS_FRAMEWORK_LINEARIZABILITY_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -77,7 +88,6 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/hash/hash.h"
-#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
 namespace auroralab {
@@ -379,195 +389,6 @@ CheckResult CheckOperations(const Model<State, Input, Output>& model,
   return result;
 }
 
-// ---------------------------------------------------------------------------
-// HTML visualization.
-
-namespace linearizability_internal {
-
-struct RenderOp {
-  int client_id = 0;
-  int64_t call = 0;
-  int64_t ret = 0;
-  std::string text;
-};
-
-struct RenderStuck {
-  int op = 0;
-  bool legal_step = false;  // false: illegal in the state; true: dead end later
-};
-
-struct RenderLinearization {
-  std::vector<int> ops;
-  std::vector<std::string> states_after;  // parallel to `ops`
-  std::vector<RenderStuck> stuck;         // kIllegal partitions only
-};
-
-struct RenderPartition {
-  std::string name;
-  CheckResult::Verdict verdict = CheckResult::kUnknown;
-  int64_t steps = 0;
-  std::vector<RenderOp> ops;
-  std::string initial_state;
-  std::vector<RenderLinearization> linearizations;
-  std::vector<int> longest_for_op;
-};
-
-absl::Status WriteHtmlFile(const std::string& path, const CheckResult& result,
-                           const std::vector<RenderPartition>& partitions);
-
-}  // namespace linearizability_internal
-
-// Writes a self-contained HTML page (no external resources) visualizing
-// `history` and `result`, which must come from CheckOperations(model, history).
-// Per partition it draws one row per client with each operation as a box
-// from call to return on a (compressed) time axis; for failing partitions it
-// marks the longest partial linearization (numbered, with the model state
-// after each step) and the operations that could not be linearized next.
-template <typename State, typename Input, typename Output>
-absl::Status WriteLinearizabilityHtml(const std::string& path,
-                                      const Model<State, Input, Output>& model,
-                                      const std::vector<Operation<Input, Output>>& history,
-                                      const CheckResult& result) {
-  namespace internal = linearizability_internal;
-  const auto partitions = internal::Partition(model, history);
-  if (partitions.size() != result.partitions.size()) {
-    return absl::InvalidArgumentError("CheckResult does not belong to this model and history");
-  }
-  std::vector<internal::RenderPartition> render(partitions.size());
-  for (size_t p = 0; p < partitions.size(); ++p) {
-    const auto& ops = partitions[p];
-    const CheckResult::Partition& checked = result.partitions[p];
-    if (static_cast<int>(ops.size()) != checked.num_operations) {
-      return absl::InvalidArgumentError("CheckResult does not belong to this model and history");
-    }
-    internal::RenderPartition& out = render[p];
-    out.name = checked.name;
-    out.verdict = checked.verdict;
-    out.steps = checked.steps;
-    out.longest_for_op = checked.longest_for_op;
-    out.initial_state = internal::DescribeState(model, model.init());
-    for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
-      out.ops.push_back(
-          {ops[i].client_id, ops[i].call, ops[i].ret, internal::DescribeOp(model, ops, i)});
-    }
-    const std::vector<internal::SearchOp> search_ops = internal::ToSearchOps(model, ops);
-    std::vector<std::vector<int>> sequences = checked.linearizations;
-    if (sequences.empty() && checked.verdict == CheckResult::kIllegal) {
-      sequences.emplace_back();  // not even a first operation fits: show why
-    }
-    for (const std::vector<int>& sequence : sequences) {
-      internal::RenderLinearization& lin = out.linearizations.emplace_back();
-      lin.ops = sequence;
-      const std::vector<State> states = internal::Replay(model, ops, sequence);
-      if (states.size() != sequence.size()) {
-        return absl::InvalidArgumentError("CheckResult does not belong to this model and history");
-      }
-      for (const State& state : states) {
-        lin.states_after.push_back(internal::DescribeState(model, state));
-      }
-      if (checked.verdict != CheckResult::kIllegal) continue;
-      const State state = states.empty() ? model.init() : states.back();
-      for (int index : internal::NextCandidates(search_ops, sequence)) {
-        lin.stuck.push_back({index, model.step(state, ops[index].input, ops[index].output).first});
-      }
-    }
-  }
-  return internal::WriteHtmlFile(path, result, render);
-}
-
-// ---------------------------------------------------------------------------
-// Ready-made key-value model (Get/Put on string keys), partitioned by key.
-
-struct KvInput {
-  enum Kind { kGet, kPut };
-  Kind kind = kGet;
-  std::string key;
-  std::string value;  // kPut only
-};
-
-struct KvOutput {
-  bool found = false;  // kGet: whether the key had a value
-  std::string value;   // kGet: the value read, if found
-  // The client never learned the outcome (timeout, crash, still in flight).
-  // Record such operations with ret = kNeverReturned. The model accepts any
-  // result for them: an unknown Get reads nothing, an unknown Put takes effect
-  // wherever it is linearized (linearizing it last == "never took effect").
-  bool unknown = false;
-};
-
-// The value of one key (the model runs per key after partitioning).
-struct KvState {
-  bool found = false;
-  std::string value;
-
-  friend bool operator==(const KvState& a, const KvState& b) {
-    return a.found == b.found && a.value == b.value;
-  }
-  template <typename H>
-  friend H AbslHashValue(H h, const KvState& s) {
-    return H::combine(std::move(h), s.found, s.value);
-  }
-};
-
-using KvOperation = Operation<KvInput, KvOutput>;
-using KvModelType = Model<KvState, KvInput, KvOutput>;
-
-// Register semantics per key: Get returns the last Put's value, or not found
-// if there was none. Partitions by key (sorted by key), names partitions
-// `key "<key>"`, and marks Gets read-only.
-//
-// The partition function also leaves out unknown-outcome operations that
-// cannot affect the verdict: unknown Gets (they accept any result and change
-// nothing) and unknown Puts whose value no completed Get of that key returned.
-// Such a Put can always be moved to the very end of a linearization, which is
-// the same as dropping it, and keeping it would make the search try it at
-// every point in time. So these operations do not appear in the partitions,
-// the linearizations or the HTML page.
-KvModelType KvModel();
-
-// Shorthand for CheckOperations(KvModel(), history, options).
-CheckResult CheckKvOperations(const std::vector<KvOperation>& history,
-                              const CheckOptions& options = CheckOptions());
-
-// Shorthand for WriteLinearizabilityHtml(path, KvModel(), history, result).
-absl::Status WriteKvLinearizabilityHtml(const std::string& path,
-                                        const std::vector<KvOperation>& history,
-                                        const CheckResult& result);
-
-// Records a KV history as a test drives the system. Begin* returns a handle
-// that the matching End* call takes. Typical outcomes:
-//   * reply received     -> EndGet / EndPut
-//   * Put failed or timed out (it may still have been applied) -> EndUnknown
-//   * Get failed or timed out (reads change nothing) -> Discard
-// Operations never ended are treated as unknown-outcome by ops().
-class KvHistory {
- public:
-  int64_t BeginGet(int client_id, std::string key, int64_t now);
-  int64_t BeginPut(int client_id, std::string key, std::string value, int64_t now);
-  void EndGet(int64_t index, bool found, std::string value, int64_t now);
-  void EndPut(int64_t index, int64_t now);
-  // The outcome is unknown: recorded with ret = kNeverReturned.
-  void EndUnknown(int64_t index);
-  // Drops the operation from the history.
-  void Discard(int64_t index);
-
-  // The recorded history in Begin order, without discarded operations;
-  // pending operations are reported as unknown-outcome.
-  std::vector<KvOperation> ops() const;
-  // Number of Begin* calls so far (including discarded operations).
-  int64_t size() const { return static_cast<int64_t>(records_.size()); }
-
- private:
-  enum class Status { kPending, kDone, kUnknown, kDiscarded };
-  struct Record {
-    KvOperation op;
-    Status status = Status::kPending;
-  };
-  Record& Pending(int64_t index, const char* caller);
-
-  std::vector<Record> records_;
-};
-
 }  // namespace auroralab
 
-#endif  // LABS_FRAMEWORK_LINEARIZABILITY_H_
+#endif  // AURORALAB_LABS_FRAMEWORK_LINEARIZABILITY_H_

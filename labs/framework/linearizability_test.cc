@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "labs/framework/linearizability_kv.h"
 
 namespace auroralab {
 namespace {
@@ -622,6 +623,26 @@ TEST(LinearizabilityHtmlTest, OkHistoryAndMismatchedResult) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(WriteKvLinearizabilityHtml("/nonexistent-dir/x.html", history, result).code(),
             absl::StatusCode::kUnavailable);
+}
+
+TEST(LinearizabilityHtmlTest, LinksTheTraceViewerOnlyWhenAsked) {
+  const std::vector<KvOperation> history = {Put(1, "a", "1", 0, 10), Get(2, "a", "2", 20, 30)};
+  const CheckResult result = CheckKvOperations(history);
+  const std::string dir = ::testing::TempDir();
+  const std::string path = dir + "/linearizability_links.html";
+  ASSERT_TRUE(WriteKvLinearizabilityHtml(path, history, result).ok());
+  EXPECT_THAT(ReadFile(path), Not(HasSubstr("trace-link")));
+
+  // A page in the same directory is linked by name, so the pair can move together.
+  ASSERT_TRUE(
+      WriteKvLinearizabilityHtml(path, history, result, {.trace_page = dir + "/T.seed3.trace.html"})
+          .ok());
+  EXPECT_THAT(ReadFile(path), HasSubstr("id=\"trace-link\" href=\"T.seed3.trace.html\""));
+  // Elsewhere: the path as given.
+  ASSERT_TRUE(
+      WriteKvLinearizabilityHtml(path, history, result, {.trace_page = "/other/T.trace.html"})
+          .ok());
+  EXPECT_THAT(ReadFile(path), HasSubstr("href=\"/other/T.trace.html\""));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <deque>
 #include <memory>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -307,6 +308,15 @@ void Network::Send(Packet&& packet) {
   const InternedMethod& method = GetMethod(p.method);
   sim_.trace().RecordHashed(sim_.Now(), TraceKind::kSend, p.from, p.to, method.name,
                             method.trace_hash, p.call_id, p.kind == PacketKind::kReply);
+  if (sim_.trace().keep_events()) {
+    // What the message said, for people reading the trace (off the hot path
+    // of benchmarks, which keep no events).
+    sim_.trace().SetLastPayload(
+        p.status_code != 0
+            ? absl::StrCat(absl::StatusCodeToString(static_cast<absl::StatusCode>(p.status_code)),
+                           ": ", p.status_message)
+            : SummarizeWireBytes(p.body));
+  }
   if (!CanReach(p.from, p.to)) {
     Drop(p, "partitioned");
     Unpark(slot);

@@ -2,10 +2,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "labs/framework/trace_view.h"
 #include "tools/build/linked_implementation.h"
 
 namespace auroralab {
@@ -46,6 +48,24 @@ std::string CurrentTestName() {
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
   if (info == nullptr) return "unknown";
   return absl::StrCat(info->test_suite_name(), ".", info->name());
+}
+
+// Writes the trace viewer page next to a failing seed's trace, linked with
+// the run's linearizability page if the test wrote one; returns the line to
+// print about it.
+std::string WriteViewerPage(const std::string& trace_path, uint64_t seed) {
+  TraceViewOptions options;
+  options.title = absl::StrCat(CurrentTestName(), " seed ", seed);
+  options.jsonl_file = trace_path;
+  if (const std::string history = ArtifactPath("linearizability.html");
+      std::filesystem::exists(history)) {
+    options.linearizability_page = history;
+  }
+  const std::string page = ArtifactPath("trace.html");
+  const absl::Status written = WriteTraceViewHtmlFromFile(trace_path, page, options);
+  return absl::StrCat(
+      "[auroralab] viewer: ", written.ok() ? DisplayPath(page) : std::string(written.message()),
+      written.ok() ? "  (open it in a browser)" : "", "\n");
 }
 
 }  // namespace
@@ -114,15 +134,17 @@ void RunSeeds(const WorldOptions& options, const std::function<void(World&)>& sc
       const std::string trace_path = ArtifactPath("trace.jsonl");
       const absl::Status written = world.trace().WriteJsonLines(trace_path);
       const std::string shown_path = DisplayPath(trace_path);
+      const std::string viewer = written.ok() ? WriteViewerPage(trace_path, seed) : "";
       std::fprintf(stderr,
                    "\n[auroralab] FAILED with seed %llu at virtual time %s.\n"
                    "[auroralab] replay: %s\n"
                    "[auroralab] trace:  %s\n"
+                   "%s"
                    "[auroralab] last events:\n%s\n",
                    static_cast<unsigned long long>(seed), FormatTime(world.Now()).c_str(),
                    ReplayCommand(seed).c_str(),
                    written.ok() ? shown_path.c_str() : std::string(written.message()).c_str(),
-                   world.trace().Tail(15).c_str());
+                   viewer.c_str(), world.trace().Tail(15).c_str());
       current_seed = 0;
       replay_printed = true;
       return;

@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -248,6 +249,37 @@ TEST_F(SimTestRunnerDeathTest, FailingSeedStopsTheRunPrintsReplayInfoAndWritesTh
   for (const std::string& line : lines) EXPECT_THAT(line, StartsWith("{\"t_us\":"));
   EXPECT_THAT(lines.back(), HasSubstr("\"detail\":\"marker-before-failure\""));
   std::remove(trace_path.c_str());
+}
+
+TEST_F(SimTestRunnerDeathTest, FailingSeedWritesAViewerPageLinkedWithTheHistoryPage) {
+  const std::string trace_path = TracePathFor(2);
+  const std::string stem =
+      trace_path.substr(0, trace_path.size() - std::string("trace.jsonl").size());
+  const std::string page = stem + "trace.html";
+  std::remove(page.c_str());
+  EXPECT_EXIT(
+      {
+        int runs = 0;
+        RunSeeds([&runs](World& world) {
+          // What a lab's linearizability check leaves for a failing seed.
+          if (world.seed() == 2) std::ofstream(ArtifactPath("linearizability.html")) << "history";
+          FailOnSeedTwo(world, &runs);
+        });
+        std::fflush(stderr);
+        std::_Exit(::testing::Test::HasFailure() ? 10 + runs : 1);
+      },
+      ::testing::ExitedWithCode(12),
+      ContainsRegex("\\[auroralab\\] viewer: +[^ ]*/" + RegexQuote(Basename(page))));
+  std::ifstream in(page);
+  ASSERT_TRUE(in.good()) << "no viewer page at " << page;
+  std::stringstream html;
+  html << in.rdbuf();
+  EXPECT_THAT(html.str(), HasSubstr("marker-before-failure"));
+  EXPECT_THAT(html.str(),
+              HasSubstr("\"linearizability\":\"" + Basename(stem) + "linearizability.html\""));
+  for (const char* suffix : {"trace.jsonl", "trace.html", "linearizability.html"}) {
+    std::remove((stem + suffix).c_str());
+  }
 }
 
 TEST_F(SimTestRunnerDeathTest, FailingSeedIsReportedEvenIfTheTestHadFailedBefore) {

@@ -68,12 +68,103 @@ absl::Status Trace::WriteJsonLines(const std::string& path) const {
     if (e.id != 0) {
       absl::StrAppend(&line, R"(,"id":)", e.id, R"(,"rpc":")", e.reply ? "reply" : "request", "\"");
     }
+    if (!e.payload.empty()) absl::StrAppend(&line, R"(,"payload":")", JsonEscape(e.payload), "\"");
     absl::StrAppend(&line, R"(,"detail":")", JsonEscape(e.detail), "\"}\n");
     if (std::fputs(line.c_str(), f.get()) < 0) {
       return absl::DataLossError(absl::StrCat("short write to ", path));
     }
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+// Reads a base-128 varint at `pos`; false if the bytes end first or it is
+// longer than 10 bytes.
+bool ReadVarint(std::string_view bytes, size_t& pos, uint64_t& value) {
+  value = 0;
+  for (int shift = 0; shift < 64 && pos < bytes.size(); shift += 7) {
+    const uint8_t b = static_cast<uint8_t>(bytes[pos++]);
+    value |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+// Printable ASCII, or UTF-8 continuation/lead bytes: shown as text.
+bool LooksLikeText(std::string_view bytes) {
+  for (char c : bytes) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return false;
+  }
+  return true;
+}
+
+// Appends the fields of one message to `out`; false if `bytes` is not a
+// well-formed message (then `out` holds garbage the caller discards).
+bool AppendFields(std::string_view bytes, int depth, std::string& out) {
+  size_t pos = 0;
+  bool first = true;
+  while (pos < bytes.size()) {
+    uint64_t key = 0;
+    if (!ReadVarint(bytes, pos, key) || (key >> 3) == 0) return false;
+    if (!first) out += ' ';
+    first = false;
+    absl::StrAppend(&out, key >> 3, ":");
+    switch (key & 7) {
+      case 0: {  // varint
+        uint64_t v = 0;
+        if (!ReadVarint(bytes, pos, v)) return false;
+        absl::StrAppend(&out, v);
+        break;
+      }
+      case 1:    // fixed64
+      case 5: {  // fixed32
+        const size_t width = (key & 7) == 1 ? 8 : 4;
+        if (bytes.size() - pos < width) return false;
+        uint64_t v = 0;
+        std::memcpy(&v, bytes.data() + pos, width);  // little-endian, like the wire
+        pos += width;
+        absl::StrAppend(&out, v);
+        break;
+      }
+      case 2: {  // length-delimited: text, a nested message, or bytes
+        uint64_t length = 0;
+        if (!ReadVarint(bytes, pos, length) || length > bytes.size() - pos) return false;
+        const std::string_view field = bytes.substr(pos, length);
+        pos += length;
+        std::string nested;
+        if (LooksLikeText(field)) {
+          constexpr size_t kMaxText = 24;
+          absl::StrAppend(&out, "\"", std::string(field.substr(0, kMaxText)),
+                          field.size() > kMaxText ? "...\"" : "\"");
+        } else if (depth < 3 && AppendFields(field, depth + 1, nested)) {
+          absl::StrAppend(&out, "{", nested, "}");
+        } else {
+          absl::StrAppend(&out, "<", field.size(), " bytes>");
+        }
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string SummarizeWireBytes(std::string_view bytes, size_t max_chars) {
+  std::string out;
+  if (!AppendFields(bytes, 0, out)) return absl::StrCat("<", bytes.size(), " bytes>");
+  if (out.size() > max_chars) {
+    // Cut on a character boundary, not inside a UTF-8 sequence.
+    size_t cut = max_chars;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xc0) == 0x80) --cut;
+    out.resize(cut);
+    out += "...";
+  }
+  return out;
 }
 
 std::string Trace::Tail(size_t n) const {

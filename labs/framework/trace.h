@@ -42,7 +42,18 @@ struct TraceEvent {
   uint64_t id = 0;     // e.g. an RPC call id; 0 when it does not apply
   bool reply = false;  // for message events: an RPC reply, not a request
   std::string detail;
+  // For sends: a short summary of the message (SummarizeWireBytes of its
+  // body, or a reply's error status), for people and the trace viewer. Not
+  // part of the digest.
+  std::string payload;
 };
+
+// A short, schema-free rendering of protobuf wire bytes, like
+// `protoc --decode_raw` on one line: `1:7 2:"key" 3:{1:2}`. Field numbers
+// stand in for names (the network carries no types). Text fields are
+// quoted and shortened, and the result is cut at about `max_chars` with
+// "..." at the end. Bytes that are not a protobuf message: "<N bytes>".
+std::string SummarizeWireBytes(std::string_view bytes, size_t max_chars = 80);
 
 class Trace {
  public:
@@ -74,13 +85,20 @@ class Trace {
     if (keep_events_) Keep(time, kind, node, peer, detail, id, reply);
   }
   static uint64_t HashDetail(std::string_view detail);
+  // Sets the payload summary of the event recorded last (when events are
+  // kept). The digest is unchanged.
+  void SetLastPayload(std::string payload) {
+    if (keep_events_ && !events_.empty()) events_.back().payload = std::move(payload);
+  }
 
   uint64_t digest() const { return digest_; }
   uint64_t event_count() const { return event_count_; }
   const std::vector<TraceEvent>& events() const { return events_; }
 
   // One JSON object per line: {"t_us":..,"kind":"send","node":"r1",...};
-  // message events also say "rpc":"request" or "rpc":"reply".
+  // message events also say "rpc":"request" or "rpc":"reply", sends with a
+  // payload summary carry "payload". The trace viewer (trace_view.h) reads
+  // this format.
   absl::Status WriteJsonLines(const std::string& path) const;
   // The last `n` events as readable lines, for test failure messages.
   std::string Tail(size_t n) const;

@@ -110,7 +110,9 @@ absl::Status KvCluster::CheckLinearizable() {
   const CheckResult result = CheckKvOperations(ops);
   if (result.ok()) return absl::OkStatus();
   const std::string path = ArtifactPath("linearizability.html");
-  const absl::Status written = WriteKvLinearizabilityHtml(path, ops, result);
+  // RunSeeds writes the trace viewer page of a failing seed there.
+  const absl::Status written =
+      WriteKvLinearizabilityHtml(path, ops, result, {.trace_page = ArtifactPath("trace.html")});
   return absl::FailedPreconditionError(
       absl::StrCat(VerdictName(result.verdict), ": ", result.message, "\nHistory page: ",
                    written.ok() ? DisplayPath(path) : std::string(written.message())));

@@ -22,7 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "labs/framework/linearizability.h"
+#include "labs/framework/linearizability_kv.h"
 #include "labs/framework/world.h"
 #include "labs/quorum_kv/quorum_kv.h"
 
