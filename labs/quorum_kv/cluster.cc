@@ -1,5 +1,6 @@
 #include "labs/quorum_kv/cluster.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -39,6 +40,27 @@ std::vector<int> KvCluster::ReplicasInAz(int az) const {
     if (world_.az(replicas_[i]) == az) indices.push_back(i);
   }
   return indices;
+}
+
+void KvCluster::ReachOnly(int j, const std::vector<int>& reachable) {
+  for (int i = 0; i < static_cast<int>(replicas_.size()); ++i) {
+    if (std::find(reachable.begin(), reachable.end(), i) != reachable.end()) continue;
+    world_.network().BlockLink(client(j), replica(i));
+    world_.network().BlockLink(replica(i), client(j));
+  }
+}
+
+int KvCluster::ReplicasDurablyHolding(const std::string& needle) {
+  int holding = 0;
+  for (NodeId replica : replicas_) {
+    for (const auto& [name, file] : world_.disk_state(replica).files()) {
+      if (file.durable_exists && file.durable.find(needle) != std::string::npos) {
+        ++holding;
+        break;
+      }
+    }
+  }
+  return holding;
 }
 
 void KvCluster::StartPut(int j, const std::string& key, const std::string& value,
@@ -111,9 +133,9 @@ absl::Status KvCluster::CheckLinearizable() {
   if (result.ok()) return absl::OkStatus();
   const std::string path = ArtifactPath("linearizability.html");
   const absl::Status written = WriteKvLinearizabilityHtml(path, ops, result);
-  return absl::FailedPreconditionError(
-      absl::StrCat(VerdictName(result.verdict), ": ", result.message, "\nHistory page: ",
-                   written.ok() ? DisplayPath(path) : std::string(written.message())));
+  return absl::FailedPreconditionError(absl::StrCat(
+      VerdictName(result.verdict), ": ", result.message,
+      "\nHistory page: ", written.ok() ? DisplayPath(path) : std::string(written.message())));
 }
 
 }  // namespace auroralab::quorum_kv

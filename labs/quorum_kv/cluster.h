@@ -77,6 +77,16 @@ class KvCluster {
   void RestartReplica(int i) { world_.Restart(replica(i)); }
   // The replicas in one AZ, as indices.
   std::vector<int> ReplicasInAz(int az) const;
+  // Cuts client `j` off from every replica whose index is not in
+  // `reachable` (both directions). Network::Heal() undoes it.
+  void ReachOnly(int j, const std::vector<int>& reachable);
+
+  // A disk oracle: how many replicas hold the bytes `needle` in a file on
+  // disk right now in a form that survives a crash (DiskState's durable
+  // contents, not what the replica has in memory or has written unsynced).
+  // Tests use a distinctive value as the needle to check that an
+  // acknowledged write really is on W disks.
+  int ReplicasDurablyHolding(const std::string& needle);
 
  private:
   KvClient& ClientNode(int j) { return world_.node<KvClient>(client(j)); }
