@@ -7,7 +7,8 @@
 #   1. copies the reference's student files (the rubric's student_files,
 #      taken from solution/ instead of skeleton/) into a fresh folder,
 #   2. applies the patch there with `patch -p1`,
-#   3. grades that folder once, as a submission (./lab grade --submission),
+#   3. grades that folder once, as a submission (what ./lab grade
+#      --submission does),
 #   4. records which tests, public and hidden, failed.
 # Then it writes the kill matrix, docs/instructors/kill-matrix-<lab>.md.
 #
@@ -77,6 +78,13 @@ test_statuses() {
        /^      "status": / { s = $2; gsub(/[",]/, "", s); print n, s }' "$1"
 }
 
+# Build the grader once (./lab grade does, before it runs it), then run its
+# binary directly for every mutant: one Bazel build of the grader instead of
+# one per mutant.
+./lab grade --help >/dev/null 2>&1 || die "cannot build the grader (try ./lab grade --help)"
+grader_binary="$ROOT/bazel-bin/grader/grade"
+[[ -x "$grader_binary" ]] || die "the grader was built, but $grader_binary is missing"
+
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/auroralab-mutants.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 failures=0
@@ -111,7 +119,8 @@ run_lab() {
       rows+="| \`$name\` | $(sed -n '1s/^Mistake: *//p' "$patchfile") | **patch does not apply** | | |"$'\n'
       continue
     fi
-    if ! ./lab grade --submission="$dir" --lab="$lab" --out="$out" >"$out.log" 2>&1; then
+    if ! "$grader_binary" --root="$ROOT" --submission="$dir" --lab="$lab" --out="$out" \
+      >"$out.log" 2>&1; then
       tail -30 "$out.log" >&2
       die "./lab grade failed on mutant $lab/$name (the grader itself, not the mutant)"
     fi

@@ -57,6 +57,13 @@ class KvCluster {
 
   // Asynchronous operations, recorded in history(); `done` is optional. On a
   // cluster that could not be built, `done` gets status() at once.
+  //
+  // The data must live on the replicas and travel over the network: every
+  // successful Put costs its client at least W messages and every successful
+  // Get at least R (a correct client sends to all N in each round). An
+  // operation that reports success while its client has sent fewer messages
+  // in total than that (a client that answers from memory it shares with
+  // other nodes, say) completes with an Internal error instead.
   void StartPut(int j, const std::string& key, const std::string& value,
                 std::function<void(absl::Status)> done = nullptr);
   void StartGet(int j, const std::string& key,
@@ -98,8 +105,13 @@ class KvCluster {
   absl::Status status_;
   std::vector<NodeId> replicas_;
   std::vector<NodeId> clients_;
+  // Checks the rule above for client `j` after a successful operation that
+  // needed `messages` more sends; returns why not, or OK.
+  absl::Status CheckClientUsedTheNetwork(int j, int messages, const char* op);
+
   KvHistory history_;
   int in_flight_ = 0;
+  std::vector<int64_t> required_sends_;  // by client index
 };
 
 }  // namespace auroralab::quorum_kv

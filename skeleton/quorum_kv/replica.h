@@ -11,6 +11,9 @@
 //     ctx().disk().Sync(). A crash loses everything that was not synced.
 //   - After a crash, Start() runs on a fresh instance: rebuild the map from
 //     the disk. The last record on disk may be torn.
+//   - Tests look at the disk itself (KvCluster::ReplicasDurablyHolding):
+//     store each accepted value's bytes unchanged (a serialized WriteRequest
+//     does), not compressed or encoded.
 //
 // Start() is written for you: it calls Recover() and routes the two RPCs to
 // HandleRead and HandleWrite. Those three are yours. Keep the class name,
