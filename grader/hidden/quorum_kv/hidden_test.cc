@@ -215,9 +215,10 @@ TEST(QuorumKvHidden, ClientAndReplicaAgreeOnTheTieBreak) {
   });
 }
 
-// Mistake: a recovery that does not cut off a torn tail (new records then
-// follow garbage and are lost at the next recovery), or that gives up on a
-// log with a torn tail. Every replica crashes with a torn last record.
+// Mistake: a recovery that gives up on a log with a torn tail (and loses the
+// whole records before it), or that does not cut the torn tail off (new
+// records then follow garbage and are lost at the next recovery). Every
+// replica crashes with a torn last record.
 TEST(QuorumKvHidden, RecoversWhenEveryReplicaHasATornTail) {
   WorldOptions world_options;
   world_options.disk.sync_latency = Millis(20);
@@ -225,11 +226,16 @@ TEST(QuorumKvHidden, RecoversWhenEveryReplicaHasATornTail) {
   RunSeeds(world_options, [](World& world) {
     KvCluster cluster(world, Options(ClientMode::kSingleWriter, 1));
     ASSERT_OK(cluster.Put(0, "x", "acked"));
-    // A large write in flight: every replica has appended it, none synced.
-    cluster.StartPut(0, "x", std::string(8192, 't'));
+    // A large write of another key in flight: every replica has appended
+    // it, none synced.
+    cluster.StartPut(0, "z", std::string(8192, 't'));
     world.RunFor(Millis(5));
     for (int r = 0; r < 6; ++r) cluster.CrashReplica(r);
     for (int r = 0; r < 6; ++r) cluster.RestartReplica(r);
+    // The whole records before each torn tail still count.
+    absl::StatusOr<GetResult> acked = cluster.Get(0, "x");
+    EXPECT_TRUE(acked.ok() && acked->value == "acked")
+        << "after every replica recovered from a torn tail, x: " << Describe(acked);
     cluster.RunUntilQuiet();  // the in-flight write may or may not succeed
     ASSERT_OK(cluster.Put(0, "x", "after-torn"));
     ASSERT_OK(cluster.Put(0, "y", "also-after-torn"));
