@@ -30,8 +30,9 @@ mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 case "$out/" in "$ROOT/"*) die "OUT_DIR must be outside the repository" ;; esac
 
-# Paths that never ship to students (regular expression on repo-relative paths).
-INSTRUCTOR_ONLY='^(solution/|grader/hidden/|grader/mutants/|grader/e2e_test\.sh$|\.ci/|tools/new_lab/)'
+# Paths that never ship to students (regular expression on repo-relative paths);
+# docs/instructors/ holds the kill matrices, which name the hidden tests.
+INSTRUCTOR_ONLY='^(solution/|grader/hidden/|grader/mutants/|grader/e2e_test\.sh$|\.ci/|tools/new_lab/|docs/instructors/)'
 
 cd "$ROOT"
 list_files() {

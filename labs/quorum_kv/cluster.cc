@@ -1,5 +1,6 @@
 #include "labs/quorum_kv/cluster.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -31,6 +32,7 @@ KvCluster::KvCluster(World& world, ClusterOptions options)
     }
     clients_.push_back(world_.AddNode(absl::StrCat("c", j), j % 3, *std::move(factory)));
   }
+  required_sends_.assign(clients_.size(), 0);
 }
 
 std::vector<int> KvCluster::ReplicasInAz(int az) const {
@@ -41,6 +43,27 @@ std::vector<int> KvCluster::ReplicasInAz(int az) const {
   return indices;
 }
 
+void KvCluster::ReachOnly(int j, const std::vector<int>& reachable) {
+  for (int i = 0; i < static_cast<int>(replicas_.size()); ++i) {
+    if (std::find(reachable.begin(), reachable.end(), i) != reachable.end()) continue;
+    world_.network().BlockLink(client(j), replica(i));
+    world_.network().BlockLink(replica(i), client(j));
+  }
+}
+
+int KvCluster::ReplicasDurablyHolding(const std::string& needle) {
+  int holding = 0;
+  for (NodeId replica : replicas_) {
+    for (const auto& [name, file] : world_.disk_state(replica).files()) {
+      if (file.durable_exists && file.durable.find(needle) != std::string::npos) {
+        ++holding;
+        break;
+      }
+    }
+  }
+  return holding;
+}
+
 void KvCluster::StartPut(int j, const std::string& key, const std::string& value,
                          std::function<void(absl::Status)> done) {
   if (!status_.ok()) {
@@ -49,8 +72,9 @@ void KvCluster::StartPut(int j, const std::string& key, const std::string& value
   }
   const int64_t op = history_.BeginPut(j, key, value, world_.Now());
   ++in_flight_;
-  ClientNode(j).Put(key, value, [this, op, done = std::move(done)](absl::Status status) {
+  ClientNode(j).Put(key, value, [this, j, op, done = std::move(done)](absl::Status status) {
     --in_flight_;
+    if (status.ok()) status = CheckClientUsedTheNetwork(j, options_.quorum.w, "Put");
     if (status.ok()) {
       history_.EndPut(op, world_.Now());
     } else {
@@ -68,8 +92,13 @@ void KvCluster::StartGet(int j, const std::string& key,
   }
   const int64_t op = history_.BeginGet(j, key, world_.Now());
   ++in_flight_;
-  ClientNode(j).Get(key, [this, op, done = std::move(done)](absl::StatusOr<GetResult> result) {
+  ClientNode(j).Get(key, [this, j, op, done = std::move(done)](absl::StatusOr<GetResult> result) {
     --in_flight_;
+    if (result.ok()) {
+      if (absl::Status used = CheckClientUsedTheNetwork(j, options_.quorum.r, "Get"); !used.ok()) {
+        result = used;
+      }
+    }
     if (result.ok()) {
       history_.EndGet(op, result->found, result->value, world_.Now());
     } else {
@@ -77,6 +106,16 @@ void KvCluster::StartGet(int j, const std::string& key,
     }
     if (done) done(std::move(result));
   });
+}
+
+absl::Status KvCluster::CheckClientUsedTheNetwork(int j, int messages, const char* op) {
+  required_sends_.at(j) += messages;
+  const uint64_t sent = world_.network().stats().sent_by_node.at(client(j)).messages;
+  if (static_cast<int64_t>(sent) >= required_sends_[j]) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(
+      op, " on client c", j, " succeeded, but the client has sent only ", sent,
+      " messages in all, fewer than one per replica of each quorum it claims to have reached (",
+      required_sends_[j], "): the data must live on the replicas and reach them over the network"));
 }
 
 // The synchronous helpers share their result with the callback: after a hang

@@ -58,6 +58,13 @@ class KvCluster {
 
   // Asynchronous operations, recorded in history(); `done` is optional. On a
   // cluster that could not be built, `done` gets status() at once.
+  //
+  // The data must live on the replicas and travel over the network: every
+  // successful Put costs its client at least W messages and every successful
+  // Get at least R (a correct client sends to all N in each round). An
+  // operation that reports success while its client has sent fewer messages
+  // in total than that (a client that answers from memory it shares with
+  // other nodes, say) completes with an Internal error instead.
   void StartPut(int j, const std::string& key, const std::string& value,
                 std::function<void(absl::Status)> done = nullptr);
   void StartGet(int j, const std::string& key,
@@ -78,6 +85,16 @@ class KvCluster {
   void RestartReplica(int i) { world_.Restart(replica(i)); }
   // The replicas in one AZ, as indices.
   std::vector<int> ReplicasInAz(int az) const;
+  // Cuts client `j` off from every replica whose index is not in
+  // `reachable` (both directions). Network::Heal() undoes it.
+  void ReachOnly(int j, const std::vector<int>& reachable);
+
+  // A disk oracle: how many replicas hold the bytes `needle` in a file on
+  // disk right now in a form that survives a crash (DiskState's durable
+  // contents, not what the replica has in memory or has written unsynced).
+  // Tests use a distinctive value as the needle to check that an
+  // acknowledged write really is on W disks.
+  int ReplicasDurablyHolding(const std::string& needle);
 
  private:
   KvClient& ClientNode(int j) { return world_.node<KvClient>(client(j)); }
@@ -89,8 +106,13 @@ class KvCluster {
   absl::Status status_;
   std::vector<NodeId> replicas_;
   std::vector<NodeId> clients_;
+  // Checks the rule above for client `j` after a successful operation that
+  // needed `messages` more sends; returns why not, or OK.
+  absl::Status CheckClientUsedTheNetwork(int j, int messages, const char* op);
+
   KvHistory history_;
   int in_flight_ = 0;
+  std::vector<int64_t> required_sends_;  // by client index
 };
 
 }  // namespace auroralab::quorum_kv

@@ -1,30 +1,41 @@
 // Lab 1: the quorum KV replica. YOUR CODE GOES HERE.
+//
+// Start() is complete; Recover, HandleRead and HandleWrite are stubs that
+// answer "not implemented" (replica.h gives the contract of each), so the
+// tests fail with a clear message instead of timing out.
 #include "quorum_kv/replica.h"
 
 #include <memory>
+#include <utility>
 
 namespace auroralab::quorum_kv {
 
 std::unique_ptr<Node> NewKvReplica(NodeContext& ctx) { return std::make_unique<KvReplica>(ctx); }
 
 void KvReplica::Start() {
-  // TODO(lab1): recover from disk, then handle kRead and kWrite.
-  //
-  // kRead: reply with found/value/version of the key (found = false if you
-  //   never stored it).
-  // kWrite: if the request's version is newer than yours, log it to disk and
-  //   apply it; in every case reply only after a Sync completes OK (if the
-  //   sync fails, responder.Fail(...) and let the client retry).
-  //
-  // Until then, every request is answered with "not implemented", so the
-  // tests fail with a clear message instead of timing out.
-  ctx().rpc().Handle(kRead, [](const ReadRequest&, Responder<ReadReply> responder) {
-    responder.Fail(absl::UnimplementedError("TODO(lab1): KvReplica read handler not implemented"));
+  Recover();
+  ctx().rpc().Handle(kRead, [this](const ReadRequest& request, Responder<ReadReply> responder) {
+    HandleRead(request, std::move(responder));
   });
-  ctx().rpc().Handle(kWrite, [](const WriteRequest&, Responder<WriteReply> responder) {
-    responder.Fail(
-        absl::UnimplementedError("TODO(lab1): KvReplica write handler not implemented"));
+  ctx().rpc().Handle(kWrite, [this](const WriteRequest& request, Responder<WriteReply> responder) {
+    HandleWrite(request, std::move(responder));
   });
+}
+
+void KvReplica::Recover() {
+  // TODO(lab1): see replica.h.
+}
+
+void KvReplica::HandleRead(const ReadRequest& request, Responder<ReadReply> responder) {
+  // TODO(lab1): see replica.h.
+  (void)request;
+  responder.Fail(absl::UnimplementedError("TODO(lab1): KvReplica::HandleRead not implemented"));
+}
+
+void KvReplica::HandleWrite(const WriteRequest& request, Responder<WriteReply> responder) {
+  // TODO(lab1): see replica.h.
+  (void)request;
+  responder.Fail(absl::UnimplementedError("TODO(lab1): KvReplica::HandleWrite not implemented"));
 }
 
 }  // namespace auroralab::quorum_kv

@@ -1,3 +1,4 @@
+// Lab 1 reference: the quorum KV client (contract in client.h).
 #include "quorum_kv/client.h"
 
 #include <utility>
@@ -70,19 +71,21 @@ void KvClientImpl::Get(const std::string& key, GetDone done) {
             [this, key, deadline, done = std::move(done)](absl::StatusOr<Newest> newest) {
               if (!newest.ok()) return done(newest.status());
               GetResult result{newest->found, newest->value};
-              const bool write_back = options_.mode == ClientMode::kLinearizable;
-              if (!write_back || !newest->found) return done(result);
+              // "Not found" is the state before any write: nothing newer to
+              // make durable, so it needs no write-back even in Part B.
+              if (options_.mode != ClientMode::kLinearizable || !newest->found) {
+                return done(result);
+              }
               // Make what we are about to return durable at a write quorum,
               // so that every later read sees it (or something newer).
               WriteRequest request;
               request.set_key(key);
               request.set_value(newest->value);
               *request.mutable_version() = newest->version;
-              WriteRound(std::move(request), deadline,
-                         [result, done](absl::Status status) {
-                           if (!status.ok()) return done(status);
-                           done(result);
-                         });
+              WriteRound(std::move(request), deadline, [result, done](absl::Status status) {
+                if (!status.ok()) return done(status);
+                done(result);
+              });
             });
 }
 
@@ -103,8 +106,7 @@ void KvClientImpl::WriteRound(WriteRequest request, Time deadline, WriteDone don
   auto round = std::make_shared<Round>();
   round->is_write = true;
   round->write = std::move(request);
-  const int write_quorum = options_.quorum.w;
-  round->needed = write_quorum;
+  round->needed = options_.quorum.w;
   round->deadline = deadline;
   round->done = std::move(done);
   Launch(round);
@@ -140,16 +142,15 @@ void KvClientImpl::SendTo(const std::shared_ptr<Round>& round, int i) {
                      });
     return;
   }
-  ctx().rpc().Call(replica, kRead, round->read, timeout,
-                   [this, round, i](absl::StatusOr<ReadReply> reply) {
-                     if (!reply.ok() || round->finished || round->answered[i]) return;
-                     Newest& newest = round->newest;
-                     if (reply->found() &&
-                         (!newest.found || VersionLess(newest.version, reply->version()))) {
-                       newest = Newest{true, reply->value(), reply->version()};
-                     }
-                     Answered(round, i);
-                   });
+  ctx().rpc().Call(
+      replica, kRead, round->read, timeout, [this, round, i](absl::StatusOr<ReadReply> reply) {
+        if (!reply.ok() || round->finished || round->answered[i]) return;
+        Newest& newest = round->newest;
+        if (reply->found() && (!newest.found || VersionLess(newest.version, reply->version()))) {
+          newest = Newest{true, reply->value(), reply->version()};
+        }
+        Answered(round, i);
+      });
 }
 
 void KvClientImpl::Answered(const std::shared_ptr<Round>& round, int i) {

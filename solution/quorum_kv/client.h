@@ -9,7 +9,12 @@
 //                       round with (that counter + 1, our client id).
 //   Get:                a read round; in linearizable mode the value found is
 //                       written back to a write quorum before it is returned,
-//                       so no later read can see an older value.
+//                       so no later read can see an older value ("not found"
+//                       needs no write-back).
+//
+// The public and private methods a student writes are declared exactly as in
+// skeleton/quorum_kv/client.h (whose comments give their contracts); the
+// helpers after them are this reference's own.
 #ifndef AURORALAB_IMPL_QUORUM_KV_CLIENT_H_
 #define AURORALAB_IMPL_QUORUM_KV_CLIENT_H_
 
@@ -17,6 +22,8 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "labs/framework/node.h"
 #include "labs/quorum_kv/quorum_kv.h"
 
@@ -40,8 +47,12 @@ class KvClientImpl : public KvClient {
   using ReadDone = std::function<void(absl::StatusOr<Newest>)>;
   using WriteDone = std::function<void(absl::Status)>;
 
+  // A read round: done(newest) once R distinct replicas answered.
   void ReadRound(const std::string& key, Time deadline, ReadDone done);
+  // A write round: done(OK) once W distinct replicas acknowledged.
   void WriteRound(WriteRequest request, Time deadline, WriteDone done);
+
+  // The reference's helpers for both kinds of round.
   // Starts `round`: sends to every replica, arms the retry and deadline timers.
   void Launch(const std::shared_ptr<Round>& round);
   void SendToSilentReplicas(const std::shared_ptr<Round>& round);

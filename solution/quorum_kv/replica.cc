@@ -1,3 +1,4 @@
+// Lab 1 reference: the quorum KV replica (contract in replica.h).
 #include "quorum_kv/replica.h"
 
 #include <memory>
@@ -20,10 +21,9 @@ void KvReplica::Start() {
   ctx().rpc().Handle(kRead, [this](const ReadRequest& request, Responder<ReadReply> responder) {
     HandleRead(request, std::move(responder));
   });
-  ctx().rpc().Handle(kWrite,
-                     [this](const WriteRequest& request, Responder<WriteReply> responder) {
-                       HandleWrite(request, std::move(responder));
-                     });
+  ctx().rpc().Handle(kWrite, [this](const WriteRequest& request, Responder<WriteReply> responder) {
+    HandleWrite(request, std::move(responder));
+  });
 }
 
 void KvReplica::Recover() {

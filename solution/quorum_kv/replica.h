@@ -4,6 +4,9 @@
 // accepted write is appended to a record log on disk and acknowledged only
 // after a Sync covering it completes, so an acknowledged write survives any
 // crash. On restart the replica rebuilds its map from the log.
+//
+// Start, Recover, HandleRead and HandleWrite are declared exactly as in
+// skeleton/quorum_kv/replica.h (whose comments give their contracts).
 #ifndef AURORALAB_IMPL_QUORUM_KV_REPLICA_H_
 #define AURORALAB_IMPL_QUORUM_KV_REPLICA_H_
 
@@ -26,6 +29,7 @@ class KvReplica : public Node {
     std::string value;
   };
 
+  // Rebuilds entries_ from the log; trims a torn tail.
   void Recover();
   // Whether `request` has a newer version of its key than the one we hold.
   bool IsNewer(const WriteRequest& request) const;

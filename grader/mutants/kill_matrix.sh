@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# grader/mutants/kill_matrix.sh [--lab=NAME] [--check]   (run as ./lab mutants)
+#
+# The grader's self-check with deliberately broken labs. Every mutant,
+# grader/mutants/<lab>/<name>.patch, is the reference solution with one
+# realistic student mistake. For each lab that has mutants, this script
+#   1. copies the reference's student files (the rubric's student_files,
+#      taken from solution/ instead of skeleton/) into a fresh folder,
+#   2. applies the patch there with `patch -p1`,
+#   3. grades that folder once, as a submission (what ./lab grade
+#      --submission does),
+#   4. records which tests, public and hidden, failed.
+# Then it writes the kill matrix, docs/instructors/kill-matrix-<lab>.md.
+#
+# It fails (exit 1) when a mutant survives (keeps full marks), when a patch
+# does not apply, and when a mutant does not build: a mutant that does not
+# compile proves nothing about the tests, so it is a broken check, not a
+# caught mutant. With --check it writes nothing under docs/ and also fails
+# when the committed kill matrix differs from the one just measured (so the
+# matrix in the docs is never stale).
+#
+# Mutant format: a unified diff whose paths are relative to the lab's folder
+# of student files (a/client.cc, b/client.cc), any number of files and hunks,
+# preceded by free text that patch ignores; its first line, "Mistake: ...",
+# is the description the matrix shows. To write one, edit the reference in
+# place, then
+#   git diff --relative=solution/quorum_kv/ > grader/mutants/quorum_kv/NAME.patch
+#   git checkout solution/quorum_kv/
+# and put the "Mistake:" line on top.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+say() { printf 'mutants: %s\n' "$*" >&2; }
+die() { printf 'mutants: error: %s\n' "$*" >&2; exit 2; }
+
+labs=() check=0
+for arg in "$@"; do
+  case "$arg" in
+    --lab=*) IFS=',' read -r -a more <<<"${arg#--lab=}"; labs+=("${more[@]}") ;;
+    --check) check=1 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument $arg (usage: ./lab mutants [--lab=NAME] [--check])" ;;
+  esac
+done
+[[ -d solution ]] || die "the mutants are variants of solution/, which is not in this checkout"
+command -v patch >/dev/null || die "patch is not installed (apt-get install patch)"
+if ((${#labs[@]} == 0)); then
+  for dir in grader/mutants/*/; do
+    compgen -G "$dir*.patch" >/dev/null && labs+=("$(basename "$dir")")
+  done
+fi
+((${#labs[@]} > 0)) || die "no mutants found under grader/mutants/<lab>/*.patch"
+
+rubric=grader/rubric.textproto
+# The rubric's student files of lab $1, one per line.
+student_files() {
+  awk -v lab="$1" '
+    /^lab *\{/ { name = "" }
+    /^  name:/ { name = $2; gsub(/"/, "", name) }
+    name == lab && /^  student_files:/ { f = $2; gsub(/"/, "", f); print f }' "$rubric"
+}
+# "Suite.Test points hidden|public" for every test of lab $1, in rubric order.
+rubric_tests() {
+  awk -v lab="$1" '
+    /^lab *\{/ { name = "" }
+    /^  name:/ { name = $2; gsub(/"/, "", name) }
+    name == lab && /^ *test *\{/ {
+      match($0, /gtest: *"[^"]*"/); g = substr($0, RSTART, RLENGTH); sub(/gtest: *"/, "", g); sub(/"$/, "", g)
+      match($0, /points: *[0-9.]+/); p = substr($0, RSTART, RLENGTH); sub(/points: */, "", p)
+      print g, p, ($0 ~ /hidden: *true/ ? "hidden" : "public")
+    }' "$rubric"
+}
+# "Suite.Test status" for every test in a results.json (one field per line,
+# as the grader writes it).
+test_statuses() {
+  awk '/^      "name": / { n = $0; sub(/^[^:]*: "[^:]*: /, "", n); sub(/",?$/, "", n) }
+       /^      "status": / { s = $2; gsub(/[",]/, "", s); print n, s }' "$1"
+}
+
+# Build the grader once (./lab grade does, before it runs it), then run its
+# binary directly for every mutant: one Bazel build of the grader instead of
+# one per mutant.
+./lab grade --help >/dev/null 2>&1 || die "cannot build the grader (try ./lab grade --help)"
+grader_binary="$ROOT/bazel-bin/grader/grade"
+[[ -x "$grader_binary" ]] || die "the grader was built, but $grader_binary is missing"
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/auroralab-mutants.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+run_lab() {
+  local lab="$1" files=() f name patchfile dir out score max
+  mapfile -t files < <(student_files "$lab")
+  ((${#files[@]} > 0)) || die "lab $lab has no student_files in $rubric"
+  local patches=(grader/mutants/"$lab"/*.patch)
+  [[ -e "${patches[0]}" ]] || die "no mutants in grader/mutants/$lab/"
+  declare -A kind points
+  local order=() t p k
+  while read -r t p k; do
+    order+=("$t")
+    points[$t]=$p
+    kind[$t]=$k
+  done < <(rubric_tests "$lab")
+
+  local rows="" killed_by_public=0 total=0
+  declare -A kills
+  for patchfile in "${patches[@]}"; do
+    name="$(basename "$patchfile" .patch)"
+    total=$((total + 1))
+    dir="$tmp/$lab/$name/submission"
+    out="$tmp/$lab/$name/grade"
+    mkdir -p "$dir"
+    for f in "${files[@]}"; do cp "solution/${f#skeleton/}" "$dir/"; done
+    if ! patch -p1 -s --no-backup-if-mismatch -d "$dir" <"$patchfile" >"$tmp/patch.log" 2>&1; then
+      cat "$tmp/patch.log" >&2
+      say "BROKEN $lab/$name: the patch does not apply to the reference (out of date?)"
+      failures=$((failures + 1))
+      rows+="| \`$name\` | $(sed -n '1s/^Mistake: *//p' "$patchfile") | **patch does not apply** | | |"$'\n'
+      continue
+    fi
+    if ! "$grader_binary" --root="$ROOT" --submission="$dir" --lab="$lab" --out="$out" \
+      >"$out.log" 2>&1; then
+      tail -30 "$out.log" >&2
+      die "./lab grade failed on mutant $lab/$name (the grader itself, not the mutant)"
+    fi
+    read -r score max < <(awk '/^  "score":/ { gsub(/,/, "", $2); s = $2 }
+                               /"max_score":/ { gsub(/,/, "", $2); m += $2 }
+                               END { printf "%s %s\n", s, m }' "$out/results.json")
+    local public_failed=() hidden_failed=() status
+    if grep -qE "\[$lab\] (building .*FAILED|submission error)" "$out.log"; then
+      say "BROKEN $lab/$name: the mutant does not build (see below); fix the patch"
+      grep -m 20 -E 'error' "$out/logs/$lab.build.log" >&2 || true
+      failures=$((failures + 1))
+      rows+="| \`$name\` | $(sed -n '1s/^Mistake: *//p' "$patchfile") | **does not build** | | |"$'\n'
+      continue
+    fi
+    while read -r t status; do
+      [[ "$status" == failed ]] || continue
+      kills[$t]="${kills[$t]:-} \`$name\`"
+      if [[ "${kind[$t]:-public}" == hidden ]]; then hidden_failed+=("$t"); else public_failed+=("$t"); fi
+    done < <(test_statuses "$out/results.json")
+    local verdict
+    if awk -v s="$score" -v m="$max" 'BEGIN { exit !(s < m) }'; then
+      verdict="killed"
+      ((${#public_failed[@]} > 0)) && killed_by_public=$((killed_by_public + 1))
+    else
+      verdict="SURVIVED"
+      failures=$((failures + 1))
+    fi
+    say "$(printf '%-36s %-8s %5s/%s  %d public, %d hidden test(s) failed' "$lab/$name" "$verdict" \
+      "$score" "$max" "${#public_failed[@]}" "${#hidden_failed[@]}")"
+    rows+="| \`$name\` | $(sed -n '1s/^Mistake: *//p' "$patchfile") | $score/$max | "
+    rows+="$(printf '%s<br>' "${public_failed[@]}" | sed 's/<br>$//') | "
+    rows+="$(printf '%s<br>' "${hidden_failed[@]}" | sed 's/<br>$//') |"$'\n'
+  done
+
+  local matrix="$tmp/kill-matrix-$lab.md"
+  {
+    echo "# Kill matrix: $lab"
+    echo
+    echo "Generated by \`./lab mutants --lab=$lab\` (grader/mutants/kill_matrix.sh); do not edit"
+    echo "by hand. Instructors only: it names the hidden tests, and the handout leaves"
+    echo "docs/instructors/ out."
+    echo
+    echo "Each mutant is the reference solution with one realistic student mistake"
+    echo "(grader/mutants/$lab/NAME.patch), graded once as a submission with every test's"
+    echo "default seeds. A mutant is killed when it loses points; a mutant that does not"
+    echo "build counts as a broken check, never as killed."
+    echo
+    echo "$total mutants, $killed_by_public of them killed by at least one public test."
+    echo
+    echo "## Mutants"
+    echo
+    echo "| Mutant | Mistake | Score | Public tests failed | Hidden tests failed |"
+    echo "|---|---|---|---|---|"
+    printf '%s' "$rows"
+    echo
+    echo "## What each test catches"
+    echo
+    echo "| Test | Kind | Points | Mutants it kills |"
+    echo "|---|---|---|---|"
+    for t in "${order[@]}"; do
+      echo "| $t | ${kind[$t]} | ${points[$t]} | ${kills[$t]:- (none)} |"
+    done
+  } >"$matrix"
+
+  local doc="docs/instructors/kill-matrix-$lab.md"
+  if ((check)); then
+    if ! diff -u "$doc" "$matrix" >"$tmp/diff" 2>&1; then
+      head -40 "$tmp/diff" >&2
+      say "STALE: $doc differs from the kill matrix measured now; run ./lab mutants --lab=$lab"
+      failures=$((failures + 1))
+    fi
+  else
+    mkdir -p docs/instructors
+    cp "$matrix" "$doc"
+    say "wrote $doc"
+  fi
+}
+
+for lab in "${labs[@]}"; do run_lab "$lab"; done
+if ((failures > 0)); then
+  say "FAILED: $failures problem(s) above"
+  exit 1
+fi
+say "every mutant was killed"
