@@ -177,7 +177,8 @@ TEST(Console, StudentTableLeavesOutResultsShownLater) {
   tests[2].visibility = "hidden";
   const std::vector<LabSummary> labs = {{"quorum_kv", "Lab 1: Quorum KV", 5, 10, ""}};
   const std::string table = FormatStudentSummaryTable(labs, tests);
-  EXPECT_THAT(table, HasSubstr("Lab 1: Quorum KV  2.0/2.0       + 2 tests (8.0 points) shown later"));
+  EXPECT_THAT(table,
+              HasSubstr("Lab 1: Quorum KV  2.0/2.0       + 2 tests (8.0 points) shown later"));
   EXPECT_THAT(table, HasSubstr("Total             2.0/2.0\n"));
   // With every test visible it is the plain table.
   for (TestResult& test : tests) test.visibility = "visible";

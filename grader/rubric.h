@@ -50,9 +50,9 @@ absl::StatusOr<absl::Time> ParseDueDate(const std::string& text);
 
 // What a late policy does to one lab's points.
 struct LateOutcome {
-  int days_late = 0;        // 0: on time (within the grace period)
-  double multiplier = 1;    // the lab's points are multiplied by this
-  bool past_cutoff = false; // later than cutoff_days: multiplier 0
+  int days_late = 0;         // 0: on time (within the grace period)
+  double multiplier = 1;     // the lab's points are multiplied by this
+  bool past_cutoff = false;  // later than cutoff_days: multiplier 0
 };
 
 // Applies `policy` (whose due date is `due`) to a submission made at

@@ -106,9 +106,8 @@ TEST(RubricValidation, ExclusionsNeedAReasonAndMustNotBeGraded) {
   EXPECT_THAT(ErrorOf(LabWith(R"(excluded { target: "//labs/x:x_test" gtest: "Suite.Name"
                                             reason: "r" })")),
               HasSubstr("is also a graded test"));
-  EXPECT_THAT(
-      ErrorOf(LabWith(R"(excluded { target: "labs/x" gtest: "Helper.*" reason: "r" })")),
-      AllOf(HasSubstr("not a label"), HasSubstr("Suite.Name")));
+  EXPECT_THAT(ErrorOf(LabWith(R"(excluded { target: "labs/x" gtest: "Helper.*" reason: "r" })")),
+              AllOf(HasSubstr("not a label"), HasSubstr("Suite.Name")));
 }
 
 TEST(RubricValidation, LatePolicyMustParse) {

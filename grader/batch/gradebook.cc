@@ -70,7 +70,8 @@ absl::StatusOr<TestScores> ParseResultsScores(const std::string& json, const std
     }
   }
   if (!in_tests) {
-    return absl::InvalidArgumentError(absl::StrCat(name, ": no \"tests\" list (not a results.json "
+    return absl::InvalidArgumentError(absl::StrCat(name,
+                                                   ": no \"tests\" list (not a results.json "
                                                    "written by the grader?)"));
   }
   return scores;
@@ -135,11 +136,11 @@ std::string FormatGradebook(const Rubric& rubric, std::vector<StudentRecord> stu
   rows.push_back(join(header));
 
   for (const StudentRecord& record : students) {
-    std::vector<std::string> row = {record.student, record.status,
-                                    record.submitted_at
-                                        ? absl::FormatTime(absl::RFC3339_sec, *record.submitted_at,
-                                                           absl::UTCTimeZone())
-                                        : ""};
+    std::vector<std::string> row = {
+        record.student, record.status,
+        record.submitted_at
+            ? absl::FormatTime(absl::RFC3339_sec, *record.submitted_at, absl::UTCTimeZone())
+            : ""};
     std::vector<std::string> test_cells;
     double total = 0;
     for (const Lab& lab : rubric.lab()) {

@@ -34,7 +34,7 @@ absl::StatusOr<std::map<std::string, absl::Time>> ParseTimestamps(const std::str
 
 struct StudentRecord {
   std::string student;
-  std::string status;  // "graded", "grader error (exit 1)", ...
+  std::string status;                // "graded", "grader error (exit 1)", ...
   std::optional<TestScores> scores;  // unset: not graded
   std::optional<absl::Time> submitted_at;
 };

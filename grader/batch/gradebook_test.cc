@@ -44,16 +44,16 @@ TEST(ParseResultsScores, ReadsWhatTheGraderWrites) {
 
 TEST(ParseTimestamps, HeaderCommentsAndErrors) {
   absl::StatusOr<std::map<std::string, absl::Time>> times = ParseTimestamps(
-      "student,submitted_at\n# a comment\nalice, 2026-10-03T01:00:00Z\n\nbob,2026-10-02T20:00:00-04:00\n");
+      "student,submitted_at\n# a comment\nalice, "
+      "2026-10-03T01:00:00Z\n\nbob,2026-10-02T20:00:00-04:00\n");
   ASSERT_TRUE(times.ok()) << times.status();
   EXPECT_EQ(times->size(), 2u);
   EXPECT_EQ(times->at("bob"), *ParseDueDate("2026-10-03T00:00:00Z"));
   EXPECT_THAT(ParseTimestamps("alice,yesterday\n").status().message(),
               HasSubstr("timestamps:1: \"yesterday\" is not an RFC 3339 time"));
-  EXPECT_THAT(ParseTimestamps("a,2026-10-03T01:00:00Z\na,2026-10-03T01:00:00Z\n")
-                  .status()
-                  .message(),
-              HasSubstr("a is listed twice"));
+  EXPECT_THAT(
+      ParseTimestamps("a,2026-10-03T01:00:00Z\na,2026-10-03T01:00:00Z\n").status().message(),
+      HasSubstr("a is listed twice"));
   EXPECT_FALSE(ParseTimestamps("just-a-name\n").ok());
 }
 

@@ -17,9 +17,10 @@ namespace {
 std::string SuiteOf(const std::string& gtest) { return gtest.substr(0, gtest.find('.')); }
 
 bool IsLabTarget(const std::string& lab, const std::string& target) {
-  for (const std::string& root : {absl::StrCat("//labs/", lab), absl::StrCat("//grader/hidden/", lab)}) {
-    if (target.rfind(root, 0) == 0 &&
-        (target.size() == root.size() || target[root.size()] == ':' || target[root.size()] == '/')) {
+  for (const std::string& root :
+       {absl::StrCat("//labs/", lab), absl::StrCat("//grader/hidden/", lab)}) {
+    if (target.rfind(root, 0) == 0 && (target.size() == root.size() || target[root.size()] == ':' ||
+                                       target[root.size()] == '/')) {
       return true;
     }
   }
@@ -104,7 +105,8 @@ std::vector<std::string> CheckTestsAgainstRubric(const Rubric& rubric, const Tes
         problems.push_back(absl::StrCat(
             lab.name(), ": ", target, " has the test ", gtest,
             " that the rubric does not grade: add a `test { target: \"", target, "\" gtest: \"",
-            gtest, "\" points: N }` (N may be 0 for practice) or an `excluded { ... reason: ... }`"));
+            gtest,
+            "\" points: N }` (N may be 0 for practice) or an `excluded { ... reason: ... }`"));
       }
     }
   }
@@ -174,9 +176,11 @@ DocResult CheckDoc(const Rubric& rubric, const std::string& doc_name, const std:
     std::smatch begin;
     if (!std::regex_search(line, begin, kBegin)) {
       if (std::regex_search(line, kPointCount)) {
-        result.problems.push_back(absl::StrCat(
-            where, ": a point count outside a generated rubric-points block; quote the block "
-                   "instead (the rubric may change): ", line));
+        result.problems.push_back(
+            absl::StrCat(where,
+                         ": a point count outside a generated rubric-points block; quote the block "
+                         "instead (the rubric may change): ",
+                         line));
       }
       absl::StrAppend(&fixed, line, i + 1 < lines.size() ? "\n" : "");
       continue;
@@ -193,8 +197,8 @@ DocResult CheckDoc(const Rubric& rubric, const std::string& doc_name, const std:
     for (size_t j = i + 1; j < end; ++j) absl::StrAppend(&current, lines[j], "\n");
     auto lab = labs.find(lab_name);
     if (lab == labs.end()) {
-      result.problems.push_back(
-          absl::StrCat(where, ": rubric-points block for '", lab_name, "', not a lab of the rubric"));
+      result.problems.push_back(absl::StrCat(where, ": rubric-points block for '", lab_name,
+                                             "', not a lab of the rubric"));
       for (size_t j = i; j <= end; ++j) absl::StrAppend(&fixed, lines[j], "\n");
     } else {
       if (!result.labs.insert(lab_name).second) {

@@ -43,9 +43,9 @@ std::string BlockBegin(const std::string& lab_name);
 inline constexpr char kBlockEnd[] = "<!-- end rubric-points -->";
 
 struct DocResult {
-  std::string fixed_text;            // the doc with every block regenerated
-  std::vector<std::string> problems; // stale blocks, unknown labs, stray point counts
-  std::set<std::string> labs;        // labs that have a block in this doc
+  std::string fixed_text;             // the doc with every block regenerated
+  std::vector<std::string> problems;  // stale blocks, unknown labs, stray point counts
+  std::set<std::string> labs;         // labs that have a block in this doc
 };
 
 // Checks (and, in fixed_text, regenerates) the blocks of one doc file.

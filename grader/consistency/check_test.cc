@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "grader/rubric.h"
+#include "gtest/gtest.h"
 
 namespace auroralab::grader {
 namespace {
@@ -58,7 +58,7 @@ TEST(ParseTestListing, TargetsSuitesAndParameterizedNames) {
   ASSERT_TRUE(listing.ok()) << listing.status();
   EXPECT_THAT(listing->at("//a:t"), ElementsAre("P/Param.Case/0", "Suite.One", "Suite.Two"));
   EXPECT_THAT(listing->at("//b:t"), IsEmpty());
-  EXPECT_FALSE(ParseTestListing("Suite.\n  One\n").ok());  // no target line
+  EXPECT_FALSE(ParseTestListing("Suite.\n  One\n").ok());    // no target line
   EXPECT_FALSE(ParseTestListing("## //a:t\n  One\n").ok());  // no suite
 }
 
@@ -87,9 +87,10 @@ TEST(CheckTests, ARubricEntryWithoutATestFails) {
   listing.replace(listing.find("  Get\n"), 6, "  GetRenamed\n");
   std::vector<std::string> problems =
       CheckTestsAgainstRubric(ParseOrDie(kRubric), *ParseTestListing(listing));
-  EXPECT_THAT(problems, ElementsAre(HasSubstr("the rubric's test KvPartA.Get does not exist in "
-                                              "//labs/kv:kv_test"),
-                                    HasSubstr("KvPartA.GetRenamed that the rubric does not grade")));
+  EXPECT_THAT(problems,
+              ElementsAre(HasSubstr("the rubric's test KvPartA.Get does not exist in "
+                                    "//labs/kv:kv_test"),
+                          HasSubstr("KvPartA.GetRenamed that the rubric does not grade")));
   // A stale exclusion is reported too, and so is a target that is gone.
   listing = kListing;
   listing.replace(listing.find("Harness.\n  SelfCheck\n"), 21, "");
