@@ -16,7 +16,10 @@ cd "$ROOT"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/auroralab-gradescope-test.XXXXXX")"
 export AUTOGRADER="$tmp/autograder"
 cleanup() {
-  [[ -f "$AUTOGRADER/staging/WORKSPACE" ]] && (cd "$AUTOGRADER/staging" && bazel shutdown >/dev/null 2>&1)
+  local workspace
+  for workspace in "$AUTOGRADER/staging" "$AUTOGRADER/source/course"; do
+    [[ -f "$workspace/WORKSPACE" ]] && (cd "$workspace" && bazel shutdown >/dev/null 2>&1)
+  done
   rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -35,7 +35,9 @@ fi
 
 cd "$course"
 warm="$(mktemp -d "${TMPDIR:-/tmp}/auroralab-setup.XXXXXX")"
-trap 'rm -rf "$warm"' EXIT
+# ./lab builds the grader in the course tree with its own Bazel server; it
+# must not outlive setup.
+trap 'bazel shutdown >/dev/null 2>&1; rm -rf "$warm"' EXIT
 mkdir -p "$warm/submission"
 while IFS= read -r file; do
   cp "$file" "$warm/submission/"
