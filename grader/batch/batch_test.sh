@@ -112,6 +112,11 @@ for student in alice bob carol dave erin; do
 done
 [[ "$(cell alice 'quorum_kv: QuorumKvPartA.PutThenGetReturnsTheValue')" == 3 ]] ||
   fail "the per-test column of alice is wrong"
+# erin's log of a failing public test gives the command that replays it in
+# her own handout repository: the public target, her code, the seed.
+replay="$(grep -h '\[auroralab\] replay:' "$out"/students/erin/logs/quorum_kv/QuorumKvPart*.log | head -1)"
+[[ "$replay" =~ replay:\ \./lab\ test\ //labs/quorum_kv:quorum_kv_test\ --impl=skeleton\ --seed=[0-9]+\ --filter=QuorumKvPart[AB]\.[A-Za-z]+$ ]] ||
+  fail "erin's replay line is not a command for her handout: '$replay'"
 
 step "regrading one student leaves the others alone"
 bob_stamp="$(stat -c %Y.%s "$out/students/bob/results.json")"
