@@ -57,6 +57,11 @@ Builds and runs the rubric's tests and writes Gradescope's results.json.
   --out=DIR           where results.json, logs/ and artifacts/ go
                       (default: DIR/grade-out)
   --rubric=FILE       the rubric (default: DIR/grader/rubric.textproto)
+  --staging=DIR       where a --submission is staged (default:
+                      ~/.cache/auroralab/grade-workspace); give each of several
+                      grading jobs that run at once its own
+  --disk_cache=DIR    Bazel's --disk_cache for the grader's builds (./lab passes
+                      $HOME/.cache/auroralab/disk-cache)
   --help              this text
 
 Exit status: 0 when grading finished (whatever the score), 1 when the grading
@@ -75,6 +80,8 @@ struct Options {
   std::vector<std::string> labs;
   std::string out;
   std::string rubric;
+  std::string staging;     // empty: DefaultStagingDir()
+  std::string disk_cache;  // empty: Bazel's own setting
   bool help = false;
 };
 
@@ -103,6 +110,10 @@ Options ParseFlags(int argc, char** argv, std::vector<std::string>* errors) {
       target = &options.out;
     } else if (name == "--rubric") {
       target = &options.rubric;
+    } else if (name == "--staging") {
+      target = &options.staging;
+    } else if (name == "--disk_cache") {
+      target = &options.disk_cache;
     } else if (name == "--lab") {
       if (!has_value || value.empty()) {
         errors->push_back("--lab needs a value: --lab=NAME");
@@ -302,9 +313,11 @@ int Grader::Run(int argc, char** argv) {
   });
 
   // The implementation switch (tools/build/lab.bzl); skeleton is its default.
-  const std::vector<std::string> bazel_flags =
-      impl == "solution" ? std::vector<std::string>{"--//tools/build:impl=solution"}
-                         : std::vector<std::string>{};
+  std::vector<std::string> bazel_flags;
+  if (impl == "solution") bazel_flags.push_back("--//tools/build:impl=solution");
+  if (!options_.disk_cache.empty()) {
+    bazel_flags.push_back(absl::StrCat("--disk_cache=", Absolute(options_.disk_cache)));
+  }
   std::string bazel_bin;
   if (any_tests) {
     absl::StatusOr<std::string> info =
@@ -373,7 +386,8 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
                                      std::map<std::string, std::string>* lab_failures) {
   const std::string submission = Absolute(options_.submission);
   std::error_code error;
-  const std::string staging = DefaultStagingDir();
+  const std::string staging =
+      options_.staging.empty() ? DefaultStagingDir() : Absolute(options_.staging);
   absl::StatusOr<StagingLock> lock = StagingLock::Acquire(staging);
   if (!lock.ok()) return lock.status();
   // Held until the grader exits: grading uses the staged tree to the end.
@@ -449,6 +463,7 @@ TestResult Grader::NewResult(const std::string& lab, const TestCase& test,
   result.max_score = test.points();
   // A hidden test's output stays withheld from students (results.h).
   result.hidden = test.hidden();
+  result.visibility = VisibilityName(test);
   result.log_name = log_name;
   return result;
 }
@@ -573,7 +588,9 @@ int Grader::Finish(int status) {
   const std::string table = FormatSummaryTable(summaries_);
   std::vector<std::string> sections;
   if (!failure_.empty()) sections.push_back(failure_ + "\n");
-  if (failure_.empty() || !summaries_.empty()) sections.push_back(table);
+  if (failure_.empty() || !summaries_.empty()) {
+    sections.push_back(FormatStudentSummaryTable(summaries_, report_.tests));
+  }
   if (!notes_.empty()) sections.push_back(absl::StrJoin(notes_, "\n") + "\n");
   report_.output = absl::StrJoin(sections, "\n");
   report_.execution_time_seconds = static_cast<int>(

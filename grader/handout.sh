@@ -1,28 +1,65 @@
 #!/usr/bin/env bash
-# ./lab handout OUT_DIR [--no-check]
+# ./lab handout OUT_DIR [--up-to=LAB] [--no-check]
 #
-# Writes the student release of this repository to OUT_DIR: everything except
-# the reference solution (solution/), the hidden tests (grader/hidden/), the
-# broken reference variants the grader checks itself with (grader/mutants/),
-# instructor-only scripts, and the hidden entries of the rubric. Then checks
-# the release: nothing of the solution or the hidden tests leaked into it, it
-# builds on its own, and its public tests run and fail as stubs should.
+# Writes the student release of this repository to OUT_DIR and makes it a git
+# repository with one commit (usable as a GitHub Classroom template). Only
+# git-tracked files ship, minus the instructor-only ones: the reference
+# solution, hidden tests, mutants, instructor CI (.ci/), the grader's
+# instructor tools and docs/instructors/. The instructor README is replaced by
+# a student README; a student CI workflow (.github/workflows/) runs the
+# public tests; the rubric keeps only public tests of released labs.
+# --up-to=LAB releases the rubric's labs up to LAB (rubric order); a later
+# lab's labs/<lab>/, skeleton/<lab>/ and docs/labs/<lab>.md are left out.
+# Then it checks the release (unless --no-check): nothing of the solution or
+# the hidden tests leaked (a leak deletes the release), it builds on its own,
+# and its public tests fail as stubs should.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 say() { printf 'handout: %s\n' "$*" >&2; }
 die() { printf 'handout: error: %s\n' "$*" >&2; exit 1; }
 
-out="" check=1
+out="" check=1 up_to=""
 for arg in "$@"; do
   case "$arg" in
     --no-check) check=0 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --up-to=*) up_to="${arg#--up-to=}"; [[ -n "$up_to" ]] || die "--up-to needs a lab name" ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $arg" ;;
     *) [[ -z "$out" ]] || die "one OUT_DIR only"; out="$arg" ;;
   esac
 done
-[[ -n "$out" ]] || die "usage: ./lab handout OUT_DIR [--no-check]"
+[[ -n "$out" ]] || die "usage: ./lab handout OUT_DIR [--up-to=LAB] [--no-check]"
+
+cd "$ROOT"
+# Only tracked files ship: an untracked staff note or a scratch solution in
+# the working tree must never reach students.
+git rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
+  die "$ROOT is not a git checkout: the handout ships only git-tracked files"
+command -v git >/dev/null || die "git is needed to build the handout"
+
+rubric=grader/rubric.textproto
+[[ -f "$rubric" ]] || die "no $rubric"
+
+# The rubric's labs in order ("name" lines directly inside a top-level
+# "lab {" block; test entries have no name field).
+mapfile -t all_labs < <(awk '/^lab *\{/ { in_lab = 1; next }
+                              /^\}/ { in_lab = 0 }
+                              in_lab && /^  name: "/ { sub(/^  name: "/, ""); sub(/".*/, ""); print }' \
+                          "$rubric")
+((${#all_labs[@]} > 0)) || die "$rubric lists no labs"
+released=() unreleased=()
+if [[ -z "$up_to" ]]; then
+  released=("${all_labs[@]}")
+else
+  found=0
+  for lab in "${all_labs[@]}"; do
+    if ((found)); then unreleased+=("$lab"); else released+=("$lab"); fi
+    [[ "$lab" == "$up_to" ]] && found=1
+  done
+  ((found)) || die "--up-to=$up_to: no such lab in $rubric (labs: ${all_labs[*]})"
+fi
+
 if [[ -e "$out" && -n "$(ls -A "$out" 2>/dev/null)" ]]; then
   die "$out exists and is not empty; choose a new directory"
 fi
@@ -30,48 +67,192 @@ mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 case "$out/" in "$ROOT/"*) die "OUT_DIR must be outside the repository" ;; esac
 
-# Paths that never ship to students (regular expression on repo-relative paths);
-# docs/instructors/ holds the kill matrices, which name the hidden tests.
-INSTRUCTOR_ONLY='^(solution/|grader/hidden/|grader/mutants/|grader/e2e_test\.sh$|\.ci/|tools/new_lab/|docs/instructors/)'
-
-cd "$ROOT"
-list_files() {
-  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    git ls-files --cached --others --exclude-standard
-  else
-    find . -type f -not -path './.git/*' -not -path './bazel-*' -not -path './grade-out/*' |
-      sed 's|^\./||'
-  fi
+# Removes what this script wrote (OUT_DIR was empty or new).
+discard_release() {
+  (cd "$out" && bazel shutdown >/dev/null 2>&1) || true
+  find "$out" -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null || true
+  rmdir "$out" 2>/dev/null || true
 }
+
+# Paths that never ship to students (regular expression on repo-relative
+# paths): instructor material, the grader's instructor tools, and the lab
+# files of labs not released yet.
+INSTRUCTOR_ONLY='^(solution/|grader/hidden/|grader/mutants/|grader/e2e_test\.sh$|grader/handout_test\.sh$|grader/batch|grader/gradescope/|grader/consistency/|docs/instructors/|tools/new_lab/|\.ci/|\.github/)'
+unreleased_re='^$'
+for lab in "${unreleased[@]}"; do
+  unreleased_re+="|^(labs|skeleton|grader/hidden)/$lab/|^docs/labs/($lab|${lab//_/-})\.md$"
+done
 
 count=0
 while IFS= read -r f; do
-  [[ -f "$f" ]] || continue
-  [[ "$f" =~ $INSTRUCTOR_ONLY ]] && continue
-  [[ "$f" == grader/rubric.textproto ]] && continue
+  [[ -f "$f" ]] || continue  # tracked but deleted in the working tree
+  [[ "$f" =~ $INSTRUCTOR_ONLY || "$f" =~ $unreleased_re ]] && continue
+  [[ "$f" == "$rubric" || "$f" == README.md ]] && continue
   mkdir -p "$out/$(dirname "$f")"
   cp -p "$f" "$out/$f"
   count=$((count + 1))
-done < <(list_files)
+done < <(git ls-files --cached)
 
-# The rubric keeps one test per line, so hidden entries drop out line by line.
-rubric=grader/rubric.textproto
+# The public rubric: hidden entries dropped line by line (the rubric keeps one
+# test per line), and the blocks of unreleased labs dropped whole.
 if grep -n 'hidden' "$rubric" | grep -v 'test {' | grep -qv '^[0-9]*: *#'; then
   die "$rubric: every entry marked hidden must be a one-line 'test { ... }'"
 fi
-grep -v 'hidden: true' "$rubric" > "$out/$rubric"
-say "wrote $count files and the public rubric to $out"
+grep -v 'hidden: true' "$rubric" |
+  awk -v drop=" ${unreleased[*]} " '
+    /^lab *\{/ { buffering = 1; block = $0 "\n"; keep = 1; next }
+    buffering { block = block $0 "\n"
+                if ($0 ~ /^  name: "/) { n = $0; sub(/^  name: "/, "", n); sub(/".*/, "", n)
+                                         if (index(drop, " " n " ")) keep = 0 }
+                if ($0 ~ /^\}/) { buffering = 0; if (keep) printf "%s", block }
+                next }
+    { print }' > "$out/$rubric"
+
+# Student-facing facts from the public rubric: per lab, its title, files,
+# test targets and handout page.
+lab_field() {  # lab_field LAB FIELD: the values of FIELD in LAB's block
+  awk -v want="$1" -v field="$2" '
+    /^lab *\{/ { in_lab = 1; name = ""; next }
+    /^\}/ { in_lab = 0 }
+    in_lab && /^  name: "/ { name = $0; sub(/^  name: "/, "", name); sub(/".*/, "", name) }
+    in_lab && name == want {
+      line = $0
+      while (match(line, field ": \"[^\"]*\"")) {
+        value = substr(line, RSTART + length(field) + 3, RLENGTH - length(field) - 4)
+        if (!(value in seen)) { seen[value] = 1; print value }
+        line = substr(line, RSTART + RLENGTH)
+      }
+    }' "$out/$rubric"
+}
+lab_doc() {
+  local lab="$1" doc
+  for doc in "docs/labs/$lab.md" "docs/labs/${lab//_/-}.md"; do
+    [[ -f "$out/$doc" ]] && { echo "$doc"; return; }
+  done
+  echo "docs/README.md"
+}
+
+write_student_readme() {
+  local lab title files targets doc
+  cat <<'EOF'
+# auroralab: your lab repository
+
+You are rebuilding the storage design of Amazon Aurora, one lab at a time, on
+a deterministic simulator of networks, disks and faults. Every failing test
+prints the seed that broke it and a command that replays exactly that run.
+
+Start with [docs/README.md](docs/README.md) (how to work through the course)
+and [docs/framework.md](docs/framework.md) (the simulator). Each lab has its
+own handout under `docs/labs/`.
+
+## Your labs
+
+EOF
+  for lab in "${released[@]}"; do
+    title="$(lab_field "$lab" title | head -1)"
+    doc="$(lab_doc "$lab")"
+    printf '### %s\n\nRead [%s](%s). The files you edit (and hand in):\n\n' \
+      "${title:-$lab}" "$doc" "$doc"
+    while IFS= read -r files; do printf '* `%s`\n' "$files"; done < <(lab_field "$lab" student_files)
+    printf '\nIts public tests:\n\n```sh\n'
+    while IFS= read -r targets; do
+      printf './lab test %s\n' "$targets"
+    done < <(lab_field "$lab" target)
+    printf '```\n\n'
+  done
+  cat <<'EOF'
+Edit only the files listed above: the grader takes exactly those files from
+your submission and uses its own copy of everything else (tests, BUILD files,
+the framework).
+
+## Testing
+
+```sh
+./lab test                       # every test (the first run installs the Debian packages)
+./lab test TARGET --seeds=50     # more seeds: rarer interleavings and faults
+./lab test TARGET --seed=7 --filter='Suite.Name'   # replay one failing seed
+./lab test TARGET --asan         # memory errors and undefined behaviour
+./lab grade                      # your score on the public tests, as the grader computes it
+```
+
+A failing seed prints a `replay:` line; run it as is. The grader's log for a
+test (in `grade-out/logs/`, or the output on Gradescope) prints the same kind
+of line, and it replays the same failure here, in your repository.
+
+Hidden tests are run by the instructors after you submit: the same contract,
+more corner cases and more seeds. Passing the public tests is a start, not a
+guarantee.
+
+## Submitting
+
+```sh
+./lab submit                     # writes submission.zip with your lab files only
+```
+
+Upload `submission.zip` (or, if your course uses GitHub, push this
+repository; the grader takes the lab files from it and ignores the rest).
+The CI workflow in `.github/workflows/test.yml` runs the tests on every push,
+so you can see there what the grader's machines see.
+
+## Layout
+
+```
+lab                  the one entry point (./lab help)
+labs/framework/      the simulator: network, RPC, disk, traces, test helpers
+labs/<lab>/          each lab's interface, test harness and public tests
+skeleton/<lab>/      the files you edit
+docs/                the guides and lab handouts
+grader/              the grader and the public rubric (points per test)
+```
+EOF
+}
+write_student_readme > "$out/README.md"
+
+# Student CI: the public tests on every push, on the Debian release the course
+# is built for (./lab installs the packages as root in the container).
+mkdir -p "$out/.github/workflows"
+cat > "$out/.github/workflows/test.yml" <<'EOF'
+# Runs the public tests on every push. They fail until the labs are done:
+# the log shows which tests still fail and the replay command of each.
+name: tests
+on: [push, pull_request, workflow_dispatch]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container: debian:bookworm
+    timeout-minutes: 60
+    steps:
+      - uses: actions/checkout@v4
+      - name: Public tests
+        env:
+          CI: "1"
+        run: ./lab test
+      - name: Score on the public tests
+        if: always()
+        run: ./lab grade
+EOF
+say "wrote $count files, a student README, a CI workflow and the public rubric to $out"
+say "labs released: ${released[*]}${unreleased[*]:+ (not yet: ${unreleased[*]})}"
+
+# One commit, so the release can be pushed as a GitHub Classroom template.
+git -C "$out" init -q
+git -C "$out" checkout -q -b main 2>/dev/null || true
+git -C "$out" add -A
+git -C "$out" -c user.name="auroralab handout" -c user.email="handout@auroralab.invalid" \
+  -c commit.gpgsign=false commit -q -m "auroralab student handout (labs: ${released[*]})" ||
+  { discard_release; die "cannot commit the release"; }
 
 ((check)) || exit 0
 
 # 1. Nothing of the solution or the hidden tests is in the release.
 say "checking that no solution or hidden-test code leaked"
 leaks=0
-if find "$out" -path "$out/solution" -o -path "$out/grader/hidden" -o -path "$out/grader/mutants" |
-    grep -q .; then
-  say "LEAK: instructor-only directories exist in the release"
-  leaks=1
-fi
+while IFS= read -r f; do
+  if [[ "$f" =~ $INSTRUCTOR_ONLY && "$f" != .github/* ]]; then
+    say "LEAK: instructor-only file $f is in the release"
+    leaks=1
+  fi
+done < <(git -C "$out" ls-files)
 # Every substantial line of a solution file that the skeleton does not share
 # (and every hidden test name) must be absent from the release.
 while IFS= read -r src; do
@@ -81,20 +262,23 @@ while IFS= read -r src; do
     ((${#trimmed} >= 30)) || continue
     [[ "$trimmed" == //* || "$trimmed" == \#* ]] && continue
     [[ -f "$twin" ]] && grep -qF -- "$trimmed" "$twin" && continue
-    if grep -rqF --exclude-dir=bazel-* -- "$trimmed" "$out"; then
+    if grep -rqF --exclude-dir=.git --exclude-dir=bazel-* -- "$trimmed" "$out"; then
       say "LEAK: a line of $src appears in the release: $trimmed"
       leaks=1
     fi
   done < "$src"
-done < <(find solution -type f \( -name '*.cc' -o -name '*.h' \) | sort)
+done < <(git ls-files solution | grep -E '\.(cc|h)$' | sort)
 while IFS= read -r name; do
-  if grep -rqF --exclude-dir=bazel-* -- "$name" "$out"; then
+  if grep -rqF --exclude-dir=.git --exclude-dir=bazel-* -- "$name" "$out"; then
     say "LEAK: hidden test $name is named in the release"
     leaks=1
   fi
-done < <(grep -rhoE 'TEST(_F)?\([A-Za-z0-9_]+, *[A-Za-z0-9_]+' grader/hidden 2>/dev/null |
+done < <(git ls-files grader/hidden | xargs -r grep -hoE 'TEST(_F|_P)?\([A-Za-z0-9_]+, *[A-Za-z0-9_]+' |
            sed -E 's/.*\(([A-Za-z0-9_]+), *([A-Za-z0-9_]+)/\1.\2/' | sort -u)
-((leaks == 0)) || die "the release leaks instructor-only material"
+if ((leaks != 0)); then
+  discard_release
+  die "the release leaks instructor-only material; it was deleted"
+fi
 
 # 2. It builds on its own and its public tests fail as stubs: grade the
 # skeleton inside the release, which builds every lab and runs every public
@@ -105,21 +289,25 @@ graded=0
   graded=$?
 # The check started a Bazel server for the release; do not leave it running.
 (cd "$out" && bazel shutdown >/dev/null 2>&1) || true
+not_fit() { die "$* (the release in $out is NOT fit to ship; it is left for inspection)"; }
 if ((graded != 0)); then
   tail -30 "$out/grade-out.log" >&2
-  die "grading the release failed; see $out/grade-out.log"
+  not_fit "grading the release failed; see $out/grade-out.log"
 fi
 results="$out/grade-out/results.json"
-[[ -f "$results" ]] || die "the release's grader wrote no results.json"
+[[ -f "$results" ]] || not_fit "the release's grader wrote no results.json"
 if grep -q '"status": *"passed"' "$results"; then
-  die "a public test passed against the stubs; see $results"
+  not_fit "a public test passed against the stubs; see $results"
 fi
 if grep -qi 'build failed' "$results"; then
-  die "the release does not build; see $results"
+  not_fit "the release does not build; see $results"
 fi
 tests=$(grep -c '"status": *"failed"' "$results" || true)
-((tests > 0)) || die "the release ran no public tests; see $results"
+((tests > 0)) || not_fit "the release ran no public tests; see $results"
 unexplained=$(grep '"output": "Failed' "$results" | grep -vc 'not implemented' || true)
-((unexplained == 0)) || die "$unexplained stub failures do not say 'not implemented'; see $results"
+((unexplained == 0)) || not_fit "$unexplained stub failures do not say 'not implemented'; see $results"
 rm -rf "$out/grade-out" "$out/grade-out.log"
+# Building must not leave files git would pick up (bazel-* links are ignored).
+dirty="$(git -C "$out" status --porcelain)"
+[[ -z "$dirty" ]] || not_fit "building the release left untracked or changed files: $dirty"
 say "OK: $tests public tests build and fail with 'not implemented'; no solution code inside"

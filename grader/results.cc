@@ -58,7 +58,7 @@ std::string ToGradescopeJson(const GradeReport& report) {
     absl::StrAppend(&json, "      \"max_score\": ", JsonNumber(test.max_score), ",\n");
     absl::StrAppend(&json, "      \"status\": \"", test.passed ? "passed" : "failed", "\",\n");
     absl::StrAppend(&json, "      \"output\": \"", JsonEscape(StudentVisibleOutput(test)), "\",\n");
-    absl::StrAppend(&json, "      \"visibility\": \"visible\"\n");
+    absl::StrAppend(&json, "      \"visibility\": \"", JsonEscape(test.visibility), "\"\n");
     json += "    }";
   }
   json += report.tests.empty() ? "]\n" : "\n  ]\n";
@@ -135,6 +135,28 @@ std::string FormatSummaryTable(const std::vector<LabSummary>& labs) {
   absl::StrAppend(&table, std::string(width + 12, '-'), "\n", PadRight("Total", width),
                   FormatPoints(score), "/", FormatPoints(max_score), "\n");
   return table;
+}
+
+std::string FormatStudentSummaryTable(const std::vector<LabSummary>& labs,
+                                      const std::vector<TestResult>& tests) {
+  std::vector<LabSummary> shown = labs;
+  for (LabSummary& lab : shown) {
+    int held_back = 0;
+    double held_back_points = 0;
+    for (const TestResult& test : tests) {
+      if (test.lab != lab.name || test.visibility == "visible") continue;
+      ++held_back;
+      held_back_points += test.max_score;
+      lab.score -= test.score;
+      lab.max_score -= test.max_score;
+    }
+    if (held_back == 0) continue;
+    const std::string note =
+        absl::StrCat("+ ", held_back, held_back == 1 ? " test" : " tests", " (",
+                     FormatPoints(held_back_points), " points) shown later");
+    lab.note = lab.note.empty() ? note : absl::StrCat(lab.note, "; ", note);
+  }
+  return FormatSummaryTable(shown);
 }
 
 }  // namespace auroralab::grader

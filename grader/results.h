@@ -6,7 +6,9 @@
 //   {"score", "execution_time", "output", "visibility": "visible",
 //    "stdout_visibility": "hidden",
 //    "tests": [{"name", "score", "max_score", "status", "output", "visibility"}]}
-// Hidden tests keep their name and score but never their details. The console
+// Each test's "visibility" is the rubric's (visible, after_due_date,
+// after_published, hidden). Hidden tests keep their name and score but never
+// their details. The console
 // helpers only format strings; printing is the caller's business.
 #ifndef AURORALAB_GRADER_RESULTS_H_
 #define AURORALAB_GRADER_RESULTS_H_
@@ -28,6 +30,9 @@ struct TestResult {
   double max_score = 0;
   bool passed = false;
   bool hidden = false;
+  // Gradescope's visibility of this result: "visible", "after_due_date",
+  // "after_published" or "hidden" (rubric.h VisibilityName).
+  std::string visibility = "visible";
   // Student-facing details for visible tests: why it failed and the log tail.
   std::string output;
   // Log file relative to the output dir, e.g. "logs/quorum_kv/Suite.Name.log";
@@ -80,6 +85,13 @@ std::string FormatProgressLine(const TestResult& test, double seconds, const std
 
 // The final per-lab table with a total row.
 std::string FormatSummaryTable(const std::vector<LabSummary>& labs);
+
+// The table for results.json's top-level output, which students always see:
+// like FormatSummaryTable, but when some tests are not "visible" their
+// points are left out of the scores and named in a note instead, so the
+// table does not reveal results the rubric holds back.
+std::string FormatStudentSummaryTable(const std::vector<LabSummary>& labs,
+                                      const std::vector<TestResult>& tests);
 
 }  // namespace auroralab::grader
 

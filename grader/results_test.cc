@@ -157,5 +157,33 @@ TEST(Console, SummaryTable) {
   EXPECT_EQ(FormatPoints(0.25), "0.25");
 }
 
+TEST(GradescopeJson, EachTestCarriesItsVisibility) {
+  GradeReport report;
+  report.tests = {MakeTest("A.Passes", true, 2, false), MakeTest("H.Fails", false, 3, true)};
+  report.tests[1].visibility = "after_due_date";
+  const std::string json = ToGradescopeJson(report);
+  const size_t hidden_entry = json.find("\"name\": \"quorum_kv: H.Fails\"");
+  ASSERT_NE(hidden_entry, std::string::npos);
+  EXPECT_EQ(FieldAfter(json.substr(json.find("\"name\": \"quorum_kv: A.Passes\"")), "visibility"),
+            "\"visible\"");
+  EXPECT_EQ(FieldAfter(json.substr(hidden_entry), "visibility"), "\"after_due_date\"");
+}
+
+TEST(Console, StudentTableLeavesOutResultsShownLater) {
+  std::vector<TestResult> tests = {MakeTest("A.Passes", true, 2, false),
+                                   MakeTest("H.Passes", true, 3, true),
+                                   MakeTest("H.Fails", false, 5, true)};
+  tests[1].visibility = "after_due_date";
+  tests[2].visibility = "hidden";
+  const std::vector<LabSummary> labs = {{"quorum_kv", "Lab 1: Quorum KV", 5, 10, ""}};
+  const std::string table = FormatStudentSummaryTable(labs, tests);
+  EXPECT_THAT(table,
+              HasSubstr("Lab 1: Quorum KV  2.0/2.0       + 2 tests (8.0 points) shown later"));
+  EXPECT_THAT(table, HasSubstr("Total             2.0/2.0\n"));
+  // With every test visible it is the plain table.
+  for (TestResult& test : tests) test.visibility = "visible";
+  EXPECT_EQ(FormatStudentSummaryTable(labs, tests), FormatSummaryTable(labs));
+}
+
 }  // namespace
 }  // namespace auroralab::grader

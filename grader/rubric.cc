@@ -2,6 +2,7 @@
 // then semantic validation.
 #include "grader/rubric.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -184,8 +185,8 @@ absl::Status ValidateRubric(const Rubric& rubric, const std::string& filename) {
       if (absl::Status ok = CheckGtestName(test.gtest()); !ok.ok()) {
         test_problem(std::string(ok.message()));
       }
-      if (!std::isfinite(test.points()) || test.points() <= 0) {
-        test_problem(absl::StrCat("points must be positive (got ", test.points(), ")"));
+      if (!std::isfinite(test.points()) || test.points() < 0) {
+        test_problem(absl::StrCat("points must be zero or positive (got ", test.points(), ")"));
       }
       if (test.timeout_seconds() < 0) {
         test_problem(absl::StrCat("timeout_seconds must not be negative (got ",
@@ -195,9 +196,81 @@ absl::Status ValidateRubric(const Rubric& rubric, const std::string& filename) {
         test_problem(absl::StrCat("listed twice for ", test.target()));
       }
     }
+    for (const Exclusion& excluded : lab.excluded()) {
+      const std::string excluded_where = absl::StrCat("excluded ", excluded.gtest());
+      auto excluded_problem = [&](const std::string& what) {
+        problem(absl::StrCat(excluded_where, ": ", what));
+      };
+      if (absl::StatusOr<Label> label = ParseLabel(excluded.target()); !label.ok()) {
+        excluded_problem(std::string(label.status().message()));
+      }
+      if (absl::Status ok = CheckGtestName(excluded.gtest()); !ok.ok()) {
+        excluded_problem(std::string(ok.message()));
+      }
+      if (excluded.reason().empty()) {
+        excluded_problem("needs a reason (why this test is not graded)");
+      }
+      if (tests.count({excluded.target(), excluded.gtest()}) > 0) {
+        excluded_problem("is also a graded test; keep one of the two");
+      }
+    }
+    if (lab.has_late_policy()) {
+      const LatePolicy& late = lab.late_policy();
+      if (absl::StatusOr<absl::Time> due = ParseDueDate(late.due()); !due.ok()) {
+        problem(absl::StrCat("late_policy: ", due.status().message()));
+      }
+      if (late.grace_minutes() < 0) problem("late_policy: grace_minutes must not be negative");
+      if (late.cutoff_days() < 0) problem("late_policy: cutoff_days must not be negative");
+      if (!std::isfinite(late.penalty_percent_per_day()) || late.penalty_percent_per_day() < 0 ||
+          late.penalty_percent_per_day() > 100) {
+        problem("late_policy: penalty_percent_per_day must be between 0 and 100");
+      }
+    }
   }
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(problems, "\n"));
+}
+
+absl::StatusOr<absl::Time> ParseDueDate(const std::string& text) {
+  absl::Time time;
+  std::string error;
+  if (text.empty()) return absl::InvalidArgumentError("due is empty (want RFC 3339)");
+  if (!absl::ParseTime(absl::RFC3339_full, text, &time, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", text, "\" is not an RFC 3339 time like 2026-10-02T23:59:00-04:00 (", error, ")"));
+  }
+  return time;
+}
+
+LateOutcome ApplyLatePolicy(const LatePolicy& policy, absl::Time due, absl::Time submitted) {
+  LateOutcome outcome;
+  const absl::Duration late = submitted - due - absl::Minutes(policy.grace_minutes());
+  if (late <= absl::ZeroDuration()) return outcome;
+  // Any part of a day counts as a whole day.
+  outcome.days_late = static_cast<int>(absl::Ceil(late, absl::Hours(24)) / absl::Hours(24));
+  if (outcome.days_late > policy.cutoff_days()) {
+    outcome.multiplier = 0;
+    outcome.past_cutoff = true;
+    return outcome;
+  }
+  outcome.multiplier =
+      std::max(0.0, 1 - outcome.days_late * policy.penalty_percent_per_day() / 100);
+  return outcome;
+}
+
+std::string VisibilityName(const TestCase& test) {
+  switch (test.visibility()) {
+    case VISIBLE:
+      return "visible";
+    case AFTER_DUE_DATE:
+      return "after_due_date";
+    case AFTER_PUBLISHED:
+      return "after_published";
+    case HIDDEN:
+      return "hidden";
+    default:
+      return test.hidden() ? "after_due_date" : "visible";
+  }
 }
 
 int TimeoutSeconds(const TestCase& test) {

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "grader/rubric.pb.h"
 
 namespace auroralab::grader {
@@ -37,11 +38,30 @@ absl::StatusOr<Rubric> ParseRubric(const std::string& text, const std::string& f
 // Reads and parses a rubric file. Errors mention the file's base name.
 absl::StatusOr<Rubric> LoadRubric(const std::string& path);
 
-// Checks what the text format cannot: unique non-empty lab names, positive
-// finite points, well-formed labels, exact "Suite.Name" gtest names, no
-// duplicate test in a lab, non-negative timeouts, relative student paths.
+// Checks what the text format cannot: unique non-empty lab names, finite
+// non-negative points, well-formed labels, exact "Suite.Name" gtest names, no
+// duplicate test in a lab, non-negative timeouts, relative student paths,
+// exclusions with a reason that are not also graded, a parseable late policy.
 // Reports every problem at once, one per line.
 absl::Status ValidateRubric(const Rubric& rubric, const std::string& filename);
+
+// Parses a LatePolicy.due (RFC 3339 with a UTC offset).
+absl::StatusOr<absl::Time> ParseDueDate(const std::string& text);
+
+// What a late policy does to one lab's points.
+struct LateOutcome {
+  int days_late = 0;         // 0: on time (within the grace period)
+  double multiplier = 1;     // the lab's points are multiplied by this
+  bool past_cutoff = false;  // later than cutoff_days: multiplier 0
+};
+
+// Applies `policy` (whose due date is `due`) to a submission made at
+// `submitted`. Pure; see rubric.proto for the rule.
+LateOutcome ApplyLatePolicy(const LatePolicy& policy, absl::Time due, absl::Time submitted);
+
+// Gradescope's name for the test's visibility, applying the default
+// ("visible" for public tests, "after_due_date" for hidden ones).
+std::string VisibilityName(const TestCase& test);
 
 // The test's wall-clock limit, applying the default.
 int TimeoutSeconds(const TestCase& test);

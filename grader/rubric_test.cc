@@ -11,6 +11,7 @@
 namespace auroralab::grader {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 std::string Runfile(const std::string& path) {
@@ -79,13 +80,46 @@ TEST(RubricValidation, DuplicateLabNames) {
               HasSubstr("rubric.textproto: lab \"a\": duplicate lab name"));
 }
 
-TEST(RubricValidation, PointsMustBePositive) {
-  EXPECT_THAT(ErrorOf(LabText("a", R"(target: "//labs/x:x_test" gtest: "S.N" points: 0)")),
-              HasSubstr("points must be positive"));
+TEST(RubricValidation, PointsMustBeZeroOrPositive) {
+  // A zero-point test is a practice test: run and reported, worth nothing.
+  absl::StatusOr<Rubric> practice =
+      ParseRubric(LabText("a", R"(target: "//labs/x:x_test" gtest: "S.N" points: 0)"), "r");
+  ASSERT_TRUE(practice.ok()) << practice.status();
+  EXPECT_EQ(practice->lab(0).test(0).points(), 0);
   EXPECT_THAT(ErrorOf(LabText("a", R"(target: "//labs/x:x_test" gtest: "S.N" points: -2)")),
-              HasSubstr("points must be positive"));
+              HasSubstr("points must be zero or positive"));
   EXPECT_THAT(ErrorOf(LabText("a", R"(target: "//labs/x:x_test" gtest: "S.N" points: inf)")),
-              HasSubstr("points must be positive"));
+              HasSubstr("points must be zero or positive"));
+}
+
+std::string LabWith(const std::string& lab_fields) {
+  return absl::StrCat("lab { name: \"a\" test { ", kGoodTest, " } ", lab_fields, " }\n");
+}
+
+TEST(RubricValidation, ExclusionsNeedAReasonAndMustNotBeGraded) {
+  ASSERT_TRUE(ParseRubric(LabWith(R"(excluded { target: "//labs/x:x_test" gtest: "Helper.Works"
+                                            reason: "tests a test helper" })"),
+                          "r")
+                  .ok());
+  EXPECT_THAT(ErrorOf(LabWith(R"(excluded { target: "//labs/x:x_test" gtest: "Helper.Works" })")),
+              HasSubstr("excluded Helper.Works: needs a reason"));
+  EXPECT_THAT(ErrorOf(LabWith(R"(excluded { target: "//labs/x:x_test" gtest: "Suite.Name"
+                                            reason: "r" })")),
+              HasSubstr("is also a graded test"));
+  EXPECT_THAT(ErrorOf(LabWith(R"(excluded { target: "labs/x" gtest: "Helper.*" reason: "r" })")),
+              AllOf(HasSubstr("not a label"), HasSubstr("Suite.Name")));
+}
+
+TEST(RubricValidation, LatePolicyMustParse) {
+  ASSERT_TRUE(ParseRubric(LabWith(R"(late_policy { due: "2026-10-02T23:59:00-04:00"
+                                      penalty_percent_per_day: 10 cutoff_days: 3 })"),
+                          "r")
+                  .ok());
+  EXPECT_THAT(ErrorOf(LabWith(R"(late_policy { due: "Oct 2" })")),
+              HasSubstr("late_policy: \"Oct 2\" is not an RFC 3339 time"));
+  EXPECT_THAT(ErrorOf(LabWith(R"(late_policy { due: "2026-10-02T23:59:00Z"
+                                      penalty_percent_per_day: 150 grace_minutes: -1 })")),
+              AllOf(HasSubstr("between 0 and 100"), HasSubstr("grace_minutes")));
 }
 
 TEST(RubricValidation, LabelsMustLookLikeBazelLabels) {
@@ -125,7 +159,7 @@ TEST(RubricValidation, OtherProblems) {
 }
 
 TEST(RubricValidation, ReportsEveryProblemAtOnce) {
-  const std::string error = ErrorOf(LabText("a", R"(target: "nope" gtest: "nodot" points: 0)"));
+  const std::string error = ErrorOf(LabText("a", R"(target: "nope" gtest: "nodot" points: -1)"));
   EXPECT_THAT(error, HasSubstr("not a label"));
   EXPECT_THAT(error, HasSubstr("Suite.Name"));
   EXPECT_THAT(error, HasSubstr("points"));
@@ -154,6 +188,41 @@ TEST(SelectLabs, AllOrNamed) {
   ASSERT_FALSE(unknown.ok());
   EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("unknown lab(s): c"));
   EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("a, b"));
+}
+
+TEST(LatePolicy, WholeDaysAfterTheGracePeriod) {
+  LatePolicy policy;
+  policy.set_grace_minutes(15);
+  policy.set_penalty_percent_per_day(10);
+  policy.set_cutoff_days(3);
+  const absl::Time due = *ParseDueDate("2026-10-02T23:59:00Z");
+  auto at = [&](absl::Duration after_due) { return ApplyLatePolicy(policy, due, due + after_due); };
+  EXPECT_EQ(at(-absl::Hours(5)).days_late, 0);
+  EXPECT_EQ(at(absl::Minutes(15)).multiplier, 1);  // inside the grace period
+  EXPECT_EQ(at(absl::Minutes(16)).days_late, 1);   // a minute late is a day late
+  EXPECT_DOUBLE_EQ(at(absl::Minutes(16)).multiplier, 0.9);
+  EXPECT_EQ(at(absl::Hours(24) + absl::Minutes(15)).days_late, 1);
+  EXPECT_EQ(at(absl::Hours(24) + absl::Minutes(16)).days_late, 2);
+  EXPECT_DOUBLE_EQ(at(absl::Hours(60)).multiplier, 0.7);
+  const LateOutcome too_late = at(absl::Hours(80));
+  EXPECT_TRUE(too_late.past_cutoff);
+  EXPECT_EQ(too_late.days_late, 4);
+  EXPECT_EQ(too_late.multiplier, 0);
+  policy.set_penalty_percent_per_day(60);  // never below zero
+  EXPECT_EQ(at(absl::Hours(47)).multiplier, 0);
+}
+
+TEST(Visibility, DefaultsHideHiddenTestsUntilTheDueDate) {
+  TestCase test;
+  EXPECT_EQ(VisibilityName(test), "visible");
+  test.set_hidden(true);
+  EXPECT_EQ(VisibilityName(test), "after_due_date");
+  test.set_visibility(AFTER_PUBLISHED);
+  EXPECT_EQ(VisibilityName(test), "after_published");
+  test.set_visibility(HIDDEN);
+  EXPECT_EQ(VisibilityName(test), "hidden");
+  test.set_visibility(VISIBLE);
+  EXPECT_EQ(VisibilityName(test), "visible");
 }
 
 }  // namespace

@@ -78,10 +78,14 @@ test_statuses() {
        /^      "status": / { s = $2; gsub(/[",]/, "", s); print n, s }' "$1"
 }
 
-# Build the grader once (./lab grade does, before it runs it), then run its
-# binary directly for every mutant: one Bazel build of the grader instead of
-# one per mutant.
-./lab grade --help >/dev/null 2>&1 || die "cannot build the grader (try ./lab grade --help)"
+# Build the grader once (as ./lab grade does, with the reference's
+# implementation flag so Bazel keeps its analysis cache), then run its binary
+# directly for every mutant: one Bazel build of the grader instead of one per
+# mutant.
+disk_cache="${HOME:?HOME is not set}/.cache/auroralab/disk-cache"
+bazel build --noshow_progress --curses=no --disk_cache="$disk_cache" \
+  --//tools/build:impl=solution //grader:grade >"${TMPDIR:-/tmp}/auroralab-mutants-build.log" 2>&1 ||
+  { tail -30 "${TMPDIR:-/tmp}/auroralab-mutants-build.log" >&2; die "cannot build the grader"; }
 grader_binary="$ROOT/bazel-bin/grader/grade"
 [[ -x "$grader_binary" ]] || die "the grader was built, but $grader_binary is missing"
 
@@ -119,8 +123,8 @@ run_lab() {
       rows+="| \`$name\` | $(sed -n '1s/^Mistake: *//p' "$patchfile") | **patch does not apply** | | |"$'\n'
       continue
     fi
-    if ! "$grader_binary" --root="$ROOT" --submission="$dir" --lab="$lab" --out="$out" \
-      >"$out.log" 2>&1; then
+    if ! "$grader_binary" --root="$ROOT" --disk_cache="$disk_cache" --submission="$dir" \
+      --lab="$lab" --out="$out" >"$out.log" 2>&1; then
       tail -30 "$out.log" >&2
       die "./lab grade failed on mutant $lab/$name (the grader itself, not the mutant)"
     fi

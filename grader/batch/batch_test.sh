@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# End-to-end check of batch grading (./lab grade --submissions=DIR), run by
+# `./lab test` with the grader's other end-to-end checks. Lab 1 only.
+#
+# A folder of mixed submissions: the reference in nested folders (alice), the
+# reference zipped (bob), the skeleton (carol), code that does not compile
+# (dave), the reference with one line broken (erin). The batch is interrupted
+# after the first student and resumed; the gradebook must then hold every
+# student with the right scores, bob's marked down by the late policy; a
+# --student regrade redoes one student only.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/auroralab-batch.XXXXXX")"
+batch_pid=""
+cleanup() {
+  if [[ -n "$batch_pid" ]]; then
+    kill "$batch_pid" 2>/dev/null
+    wait "$batch_pid" 2>/dev/null
+  fi
+  local staging
+  for staging in "$tmp"/out/.staging/slot-*; do
+    [[ -f "$staging/WORKSPACE" ]] && (cd "$staging" && bazel shutdown >/dev/null 2>&1)
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+step() { printf '\nbatch_test: %s\n' "$*" >&2; }
+fail() { printf 'batch_test: FAILED: %s\n' "$*" >&2; exit 1; }
+lab_files() { sed -n 's/^ *student_files: "\(.*\)"/\1/p' grader/rubric.textproto; }
+
+step "a folder of mixed submissions"
+subs="$tmp/subs"
+mkdir -p "$subs/alice/my work/quorum_kv" "$tmp/bob/src" "$subs/carol" "$subs/dave" "$subs/erin"
+while IFS= read -r f; do
+  cp "solution/${f#skeleton/}" "$subs/alice/my work/quorum_kv/"
+  cp "solution/${f#skeleton/}" "$tmp/bob/src/"
+  cp "$f" "$subs/carol/"
+  cp "solution/${f#skeleton/}" "$subs/dave/"
+  cp "solution/${f#skeleton/}" "$subs/erin/"
+done < <(lab_files)
+(cd "$tmp/bob" && zip -q -r "$subs/bob.zip" .)
+echo "this is not C++;" >>"$subs/dave/client.cc"
+find='const int write_quorum = options_.quorum.w;'
+grep -qF "$find" "$subs/erin/client.cc" || fail "erin's one-line bug no longer applies to client.cc"
+sed -i "s/$find/const int write_quorum = 3;/" "$subs/erin/client.cc"
+echo "stray" >"$subs/notes.txt"  # not a submission: skipped with a message
+
+# A rubric with a late policy: due at noon, 25% off per day, up to 2 days.
+rubric="$tmp/rubric.textproto"
+sed 's/^  title: "Lab 1: Quorum KV"$/&\n  late_policy { due: "2026-10-02T12:00:00Z" penalty_percent_per_day: 25 cutoff_days: 2 }/' \
+  grader/rubric.textproto >"$rubric"
+grep -q late_policy "$rubric" || fail "could not add a late policy to the rubric copy"
+printf 'student,submitted_at\nalice,2026-10-02T11:00:00Z\nbob,2026-10-03T18:00:00Z\n' >"$tmp/times.csv"
+
+out="$tmp/out"
+batch_args=(--submissions="$subs" --out="$out" --rubric="$rubric" --timestamps="$tmp/times.csv" --jobs=1)
+batch() { ./lab grade "${batch_args[@]}" "$@"; }
+
+step "interrupted after the first student"
+# ./lab execs the batch script, so this pid is the one to interrupt.
+./lab grade "${batch_args[@]}" >"$tmp/run1.log" 2>&1 &
+batch_pid=$!
+for _ in $(seq 1 600); do
+  [[ "$(cat "$out/students/alice/status" 2>/dev/null)" == graded ]] && break
+  kill -0 "$batch_pid" 2>/dev/null || break
+  sleep 1
+done
+[[ "$(cat "$out/students/alice/status" 2>/dev/null)" == graded ]] ||
+  { cat "$tmp/run1.log" >&2; fail "alice was not graded"; }
+kill -TERM "$batch_pid"
+rc=0
+wait "$batch_pid" || rc=$?
+batch_pid=""
+((rc == 130)) || { cat "$tmp/run1.log" >&2; fail "an interrupted batch exited $rc, not 130"; }
+grep -q 'skipping notes.txt' "$tmp/run1.log" || fail "the stray notes.txt was not reported"
+[[ -f "$out/gradebook.csv" ]] || fail "no gradebook after the interruption"
+# The job running at the interruption is not done.
+[[ "$(cat "$out/students/bob/status" 2>/dev/null)" != graded ]] ||
+  fail "bob was finished before the interruption; the test cannot see a resume"
+alice_stamp="$(stat -c %Y.%s "$out/students/alice/results.json")"
+
+step "resumed: only the students not done are graded"
+batch >"$tmp/run2.log" 2>&1 || { cat "$tmp/run2.log" >&2; fail "the resumed batch failed"; }
+grep -q '5 submissions, 4 to grade' "$tmp/run2.log" ||
+  { cat "$tmp/run2.log" >&2; fail "the resumed batch did not skip alice"; }
+[[ "$(stat -c %Y.%s "$out/students/alice/results.json")" == "$alice_stamp" ]] ||
+  fail "alice was regraded"
+cat "$out/gradebook.csv" >&2
+
+# Column values by header name.
+cell() {
+  awk -F, -v who="$1" -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+                                   $1 == who { print $c }' "$out/gradebook.csv"
+}
+[[ "$(cell alice total)" == 100 ]] || fail "alice (the reference, nested) scored $(cell alice total)"
+[[ "$(cell bob 'quorum_kv raw')" == 100 ]] || fail "bob (zipped reference) raw $(cell bob 'quorum_kv raw')"
+# Thirty hours late: two days, 50% off.
+[[ "$(cell bob 'quorum_kv days late')" == 2 && "$(cell bob total)" == 50 ]] ||
+  fail "bob's late policy: $(cell bob 'quorum_kv days late') days, $(cell bob total) points"
+[[ "$(cell carol total)" == 0 ]] || fail "carol (the skeleton) scored $(cell carol total)"
+[[ "$(cell dave total)" == 0 ]] || fail "dave (does not compile) scored $(cell dave total)"
+grep -q 'error' "$out/students/dave/results.json" || fail "dave's results do not show the compiler errors"
+erin="$(cell erin total)"
+awk -v s="$erin" 'BEGIN { exit !(s > 0 && s < 100) }' || fail "erin (one line broken) scored $erin"
+for student in alice bob carol dave erin; do
+  [[ "$(cell "$student" status)" == graded ]] || fail "$student: status $(cell "$student" status)"
+  [[ -s "$out/students/$student/grade.log" && -d "$out/students/$student/logs" ]] ||
+    fail "$student has no grade.log or logs/"
+done
+[[ "$(cell alice 'quorum_kv: QuorumKvPartA.PutThenGetReturnsTheValue')" == 3 ]] ||
+  fail "the per-test column of alice is wrong"
+# erin's log of a failing public test gives the command that replays it in
+# her own handout repository: the public target, her code, the seed.
+replay="$(grep -h '\[auroralab\] replay:' "$out"/students/erin/logs/quorum_kv/QuorumKvPart*.log | head -1)"
+[[ "$replay" =~ replay:\ \./lab\ test\ //labs/quorum_kv:quorum_kv_test\ --impl=skeleton\ --seed=[0-9]+\ --filter=QuorumKvPart[AB]\.[A-Za-z]+$ ]] ||
+  fail "erin's replay line is not a command for her handout: '$replay'"
+
+step "regrading one student leaves the others alone"
+bob_stamp="$(stat -c %Y.%s "$out/students/bob/results.json")"
+batch --student=erin >"$tmp/run3.log" 2>&1 || { cat "$tmp/run3.log" >&2; fail "regrading erin failed"; }
+grep -q '5 submissions, 1 to grade' "$tmp/run3.log" || fail "--student=erin graded more than erin"
+[[ "$(stat -c %Y.%s "$out/students/bob/results.json")" == "$bob_stamp" ]] || fail "bob was regraded"
+[[ "$(cell erin total)" == "$erin" ]] || fail "erin's regrade gave $(cell erin total), before $erin"
+
+step "batch grading passed"
