@@ -432,5 +432,184 @@ TEST(HostileValues, TheLargestBandwidthDoesNotOverflow) {
   EXPECT_LE(replied_at, Millis(2) + Micros(40));
 }
 
+// ---------------------------------------------------------------------------
+// Message size: bounded with a clear error, never a crash or a truncation.
+
+TEST(MessageSize, ARequestOverTheLimitFailsTheCallWithoutSendingIt) {
+  World world(FixedLatency(Millis(1)));
+  const NodeId server = world.AddNode("server", 0, EchoServer());
+  const NodeId client = world.AddNode("client", 1, Make());
+  EchoRequest big = Echo("x");
+  big.set_padding(std::string(kMaxMessageBytes, 'p'));  // plus the other fields: over
+  absl::Status result = absl::UnknownError("not completed");
+  bool inside_call = true;
+  Rpc(world, client).Call(server, kEcho, big, Seconds(1), [&](absl::StatusOr<EchoReply> reply) {
+    EXPECT_FALSE(inside_call) << "done ran inside Call()";
+    result = reply.status();
+  });
+  inside_call = false;
+  world.RunFor(Seconds(2));
+  EXPECT_EQ(result.code(), absl::StatusCode::kInvalidArgument) << result;
+  EXPECT_NE(result.message().find("message limit"), std::string::npos) << result;
+  EXPECT_EQ(world.network().stats().total_sent.messages, 0u);
+  EXPECT_EQ(Rpc(world, client).pending_calls(), 0u);
+}
+
+TEST(MessageSize, AReplyOverTheLimitReachesTheCallerAsAnError) {
+  World world(FixedLatency(Millis(1)));
+  const NodeId server = world.AddNode("server", 0, Make([](NodeContext& ctx) {
+    ctx.rpc().Handle(kEcho, [](const EchoRequest&, Responder<EchoReply> out) {
+      EchoReply reply;
+      reply.set_text(std::string(kMaxMessageBytes + 1, 'r'));
+      out.Reply(reply);
+    });
+  }));
+  const NodeId client = world.AddNode("client", 1, Make());
+  absl::Status result = absl::UnknownError("not completed");
+  Rpc(world, client).Call(server, kEcho, Echo("x"), Seconds(1),
+                          [&](absl::StatusOr<EchoReply> reply) { result = reply.status(); });
+  world.RunFor(Seconds(2));
+  EXPECT_EQ(result.code(), absl::StatusCode::kInvalidArgument) << result;
+  EXPECT_NE(result.message().find("reply is larger than"), std::string::npos) << result;
+}
+
+// ---------------------------------------------------------------------------
+// Memory follows what is live.
+
+TEST(Memory, OneLongPendingCallDoesNotPinTheCallRing) {
+  World world(FixedLatency(Millis(1)));
+  const NodeId server = world.AddNode("server", 0, EchoServer());
+  const NodeId silent = world.AddNode("silent", 0, EchoServer());
+  const NodeId client = world.AddNode("client", 1, Make());
+  world.network().Isolate(silent);
+  absl::Status old_call = absl::UnknownError("not completed");
+  Rpc(world, client).Call(silent, kEcho, Echo("old"), Seconds(1000),
+                          [&](absl::StatusOr<EchoReply> reply) { old_call = reply.status(); });
+  int completed = 0;
+  std::function<void()> next = [&] {
+    if (completed == 10000) return;
+    Rpc(world, client).Call(server, kEcho, Echo("x"), Seconds(1),
+                            [&](absl::StatusOr<EchoReply> reply) {
+                              EXPECT_TRUE(reply.ok()) << reply.status();
+                              ++completed;
+                              next();
+                            });
+  };
+  next();
+  world.RunFor(Seconds(100));
+  EXPECT_EQ(completed, 10000);
+  EXPECT_LE(Rpc(world, client).TEST_call_ring_size(), 16u);
+  EXPECT_EQ(Rpc(world, client).pending_calls(), 1u);
+  // The old call is still tracked, and still times out on time.
+  world.RunFor(Seconds(1000));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(old_call)) << old_call;
+  EXPECT_EQ(Rpc(world, client).pending_calls(), 0u);
+}
+
+TEST(Memory, ManyInternedMethodsDoNotSizeANewWorldsTables) {
+  for (int i = 0; i < 20000; ++i) InternMethod(absl::StrCat("Hardening.Unused", i));
+  World world(FixedLatency(Millis(1)));
+  const NodeId server = world.AddNode("server", 0, EchoServer());
+  const NodeId client = world.AddNode("client", 1, Make());
+  int ok = 0;
+  Rpc(world, client).Call(server, kEcho, Echo("x"), Seconds(1),
+                          [&](absl::StatusOr<EchoReply> reply) { ok += reply.ok(); });
+  world.RunFor(Seconds(1));
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(Rpc(world, server).TEST_handler_slots(), 1u);
+  EXPECT_EQ(world.network().TEST_method_counter_slots(), 1u);
+  EXPECT_EQ(world.network().stats().by_method.at(kEcho.name).messages, 2u);
+}
+
+TEST(Memory, AddingNodesAllocatesNoCounterPerLink) {
+  World world(FixedLatency(Millis(1)));
+  for (int i = 0; i < 1000; ++i) world.AddNode(absl::StrCat("n", i), i % 3, EchoServer());
+  // Adding a node used to reallocate and copy an n x n counter matrix
+  // (quadratic per add: 25 s for 1,000 nodes). Counters now exist only for
+  // links that carried traffic.
+  EXPECT_EQ(world.network().TEST_link_counter_slots(), 0u);
+  int ok = 0;
+  Rpc(world, 999).Call(5, kEcho, Echo("x"), Seconds(1),
+                       [&](absl::StatusOr<EchoReply> reply) { ok += reply.ok(); });
+  world.RunFor(Seconds(1));
+  EXPECT_EQ(ok, 1);
+  EXPECT_LE(world.network().TEST_link_counter_slots(), 1000u + 6u);
+  const NetworkStats& stats = world.network().stats();
+  EXPECT_EQ(stats.by_link.size(), 2u);
+  EXPECT_EQ(stats.by_link.at({999, 5}).messages, 1u);
+  EXPECT_EQ(stats.by_link.at({5, 999}).messages, 1u);
+}
+
+// ---------------------------------------------------------------------------
+// A bounded trace: the last N events plus the full digest.
+
+struct PingRun {
+  uint64_t digest = 0;
+  uint64_t count = 0;
+  std::vector<TraceEvent> events;
+  uint64_t trimmed = 0;
+};
+
+PingRun RunPings(size_t keep_last) {
+  WorldOptions options = FixedLatency(Millis(1), 3);
+  options.trace_keep_last = keep_last;
+  World world(options);
+  const NodeId server = world.AddNode("server", 0, EchoServer());
+  const NodeId client = world.AddNode("client", 1, Make());
+  std::function<void(int)> ping = [&](int i) {
+    if (i == 500) return;
+    Rpc(world, client).Call(server, kEcho, Echo(absl::StrCat(i)), Seconds(1),
+                            [&, i](absl::StatusOr<EchoReply>) { ping(i + 1); });
+  };
+  ping(0);
+  world.RunFor(Seconds(10));
+  return PingRun{world.trace().digest(), world.trace().event_count(), world.trace().events(),
+                 world.trace().events_trimmed()};
+}
+
+TEST(BoundedTrace, KeepsTheLastEventsAndTheSameDigest) {
+  const PingRun all = RunPings(0);
+  const PingRun last = RunPings(100);
+  EXPECT_EQ(all.digest, last.digest);
+  EXPECT_EQ(all.count, last.count);
+  EXPECT_EQ(all.events.size(), all.count);
+  EXPECT_GE(last.events.size(), 100u);
+  EXPECT_LT(last.events.size(), 200u);
+  EXPECT_EQ(last.trimmed + last.events.size(), last.count);
+  // What is kept is exactly the tail of the full trace.
+  const size_t offset = all.events.size() - last.events.size();
+  for (size_t i = 0; i < last.events.size(); ++i) {
+    EXPECT_EQ(last.events[i].time, all.events[offset + i].time);
+    EXPECT_EQ(last.events[i].detail, all.events[offset + i].detail);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// A request kept past its handler fails loudly (test builds).
+
+TEST(RecycledRequestDeathTest, AReferenceKeptPastTheHandlerFailsLoudly) {
+  if (!rpc_internal::kPoisonRecycledRequests) {
+    GTEST_SKIP() << "requests are poisoned only in builds with assertions (not --config=opt)";
+  }
+  auto scenario = [] {
+    World world(FixedLatency(Millis(1)));
+    std::string seen;
+    const NodeId server = world.AddNode("server", 0, Make([&seen](NodeContext& ctx) {
+      ctx.rpc().Handle(kEcho, [&seen, &ctx](const EchoRequest& request, Responder<EchoReply> out) {
+        // The classic mistake: keep a reference for a later callback.
+        ctx.disk().Sync([&request, &seen, out](absl::Status) {
+          seen = request.text();
+          out.Reply(EchoReply());
+        });
+      });
+    }));
+    const NodeId client = world.AddNode("client", 1, Make());
+    Rpc(world, client).Call(server, kEcho, Echo("x"), Seconds(1), [](absl::StatusOr<EchoReply>) {});
+    world.RunFor(Seconds(1));
+  };
+  EXPECT_DEATH(scenario(), "Hardening.Echo handler was used after its handler returned. The request "
+                           "a handler receives is valid only while the handler runs");
+}
+
 }  // namespace
 }  // namespace auroralab
