@@ -80,8 +80,18 @@ std::vector<uint8_t>& LiveEndpoints() {
 }  // namespace
 
 void* rpc_internal::AllocatePoisonable(size_t bytes) {
-  void* block = mmap(nullptr, PageRound(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+  const size_t length = PageRound(bytes);
+  // Once the ring of poisoned blocks is full, its oldest block is reused
+  // (made accessible again) instead of mapping a new one: one mprotect per
+  // request rather than a map and an unmap.
+  PoisonedBlock& oldest = poisoned[poisoned_next];
+  if (oldest.begin != 0 && oldest.end - oldest.begin == length) {
+    void* block = reinterpret_cast<void*>(oldest.begin);
+    oldest = PoisonedBlock();
+    if (mprotect(block, length, PROT_READ | PROT_WRITE) == 0) return block;
+    munmap(block, length);
+  }
+  void* block = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (block == MAP_FAILED) {
     std::fprintf(stderr, "auroralab: out of memory for a request message\n");
     std::abort();
