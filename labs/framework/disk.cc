@@ -11,21 +11,22 @@ namespace auroralab {
 absl::Status ValidateDiskConfig(const DiskConfig& c) {
   auto probability = [](double p) { return p >= 0 && p <= 1; };  // false for NaN
   if (c.sync_latency < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("disk config: sync_latency = ", c.sync_latency,
-                                                   " (must be >= 0)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("disk config: sync_latency = ", c.sync_latency, " (must be >= 0)"));
   }
   if (c.sync_jitter < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("disk config: sync_jitter = ", c.sync_jitter,
-                                                   " (must be >= 0)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("disk config: sync_jitter = ", c.sync_jitter, " (must be >= 0)"));
   }
   if (!probability(c.torn_write_probability)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "disk config: torn_write_probability = ", c.torn_write_probability, " (must be in [0, 1])"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("disk config: torn_write_probability = ", c.torn_write_probability,
+                     " (must be in [0, 1])"));
   }
   if (!probability(c.sync_failure_probability)) {
-    return absl::InvalidArgumentError(absl::StrCat("disk config: sync_failure_probability = ",
-                                                   c.sync_failure_probability,
-                                                   " (must be in [0, 1])"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("disk config: sync_failure_probability = ", c.sync_failure_probability,
+                     " (must be in [0, 1])"));
   }
   return absl::OkStatus();
 }
@@ -155,8 +156,8 @@ void Disk::Sync(std::function<void(absl::Status)> done) {
     fail = true;
   }
   const Time complete_at = std::max(
-      AddSaturating(sim_.Now(), AddSaturating(config_.sync_latency,
-                                              rng_.UniformInt(0, config_.sync_jitter))),
+      AddSaturating(sim_.Now(),
+                    AddSaturating(config_.sync_latency, rng_.UniformInt(0, config_.sync_jitter))),
       state_.completed_syncs_until_);
   state_.completed_syncs_until_ = complete_at;
   const uint64_t epoch = state_.epoch();

@@ -100,12 +100,13 @@ TEST(CrashFromInside, TimeoutCallbackCanCrashItsOwnNode) {
   // client, so the second call vanishes with it and its callback never runs
   // (before the fix the deadline loop went on inside the freed endpoint).
   for (int i = 0; i < 2; ++i) {
-    Rpc(world, client).Call(server, kEcho, Echo("x"), Millis(10),
-                            [&world, &callbacks, client](absl::StatusOr<EchoReply> reply) {
-                              ++callbacks;
-                              EXPECT_TRUE(absl::IsDeadlineExceeded(reply.status()));
-                              world.Crash(client);
-                            });
+    Rpc(world, client)
+        .Call(server, kEcho, Echo("x"), Millis(10),
+              [&world, &callbacks, client](absl::StatusOr<EchoReply> reply) {
+                ++callbacks;
+                EXPECT_TRUE(absl::IsDeadlineExceeded(reply.status()));
+                world.Crash(client);
+              });
   }
   world.RunFor(Seconds(1));
   EXPECT_EQ(callbacks, 1);
@@ -118,29 +119,32 @@ TEST(CrashFromInside, HandlerCanCrashItsOwnNode) {
   World world(FixedLatency(Millis(1)));
   int handled = 0;
   NodeId server = -1;
-  server = world.AddNode("server", 0, Make([&world, &handled, &server](NodeContext& ctx) {
-    // A handler that re-registers itself and then crashes its node: neither
-    // the running handler nor its replacement may be touched afterwards.
-    ctx.rpc().Handle(kEcho, [&world, &handled, &server, &ctx](const EchoRequest&,
-                                                               Responder<EchoReply> out) {
-      ++handled;
-      ctx.rpc().Handle(kEcho, [](const EchoRequest&, Responder<EchoReply>) {});
-      world.Crash(server);
-      out.Reply(EchoReply());  // dies with the incarnation
-    });
-  }));
+  server = world.AddNode(
+      "server", 0, Make([&world, &handled, &server](NodeContext& ctx) {
+        // A handler that re-registers itself and then crashes its node: neither
+        // the running handler nor its replacement may be touched afterwards.
+        ctx.rpc().Handle(
+            kEcho, [&world, &handled, &server, &ctx](const EchoRequest&, Responder<EchoReply> out) {
+              ++handled;
+              ctx.rpc().Handle(kEcho, [](const EchoRequest&, Responder<EchoReply>) {});
+              world.Crash(server);
+              out.Reply(EchoReply());  // dies with the incarnation
+            });
+      }));
   const NodeId client = world.AddNode("client", 1, Make());
   absl::Status result = absl::UnknownError("not completed");
-  Rpc(world, client).Call(server, kEcho, Echo("x"), Millis(50),
-                          [&result](absl::StatusOr<EchoReply> reply) { result = reply.status(); });
+  Rpc(world, client)
+      .Call(server, kEcho, Echo("x"), Millis(50),
+            [&result](absl::StatusOr<EchoReply> reply) { result = reply.status(); });
   world.RunFor(Seconds(1));
   EXPECT_EQ(handled, 1);
   EXPECT_FALSE(world.IsUp(server));
   EXPECT_TRUE(absl::IsDeadlineExceeded(result)) << result;
   // The node restarts cleanly and serves again.
   world.Restart(server);
-  Rpc(world, client).Call(server, kEcho, Echo("y"), Millis(50),
-                          [&result](absl::StatusOr<EchoReply> reply) { result = reply.status(); });
+  Rpc(world, client)
+      .Call(server, kEcho, Echo("y"), Millis(50),
+            [&result](absl::StatusOr<EchoReply> reply) { result = reply.status(); });
   world.RunFor(Seconds(1));
   EXPECT_EQ(handled, 2);
 }
@@ -150,14 +154,14 @@ TEST(CrashFromInside, TimerCanCrashAndRestartItsOwnNode) {
   int starts = 0;
   NodeId node = -1;
   node = world.AddNode("n", 0, Make([&](NodeContext& ctx) {
-    ++starts;
-    if (starts == 1) {
-      ctx.SetTimer(Millis(5), [&world, &node] {
-        world.Crash(node);
-        world.Restart(node);
-      });
-    }
-  }));
+                         ++starts;
+                         if (starts == 1) {
+                           ctx.SetTimer(Millis(5), [&world, &node] {
+                             world.Crash(node);
+                             world.Restart(node);
+                           });
+                         }
+                       }));
   world.RunFor(Seconds(1));
   EXPECT_EQ(starts, 2);
   EXPECT_TRUE(world.IsUp(node));
@@ -201,8 +205,9 @@ TEST(Forever, ATimeoutOfKForeverNeverExpires) {
   const NodeId client = world.AddNode("client", 1, Make());
   world.network().Isolate(server);
   int callbacks = 0;
-  Rpc(world, client).Call(server, kEcho, Echo("x"), kForever,
-                          [&callbacks](absl::StatusOr<EchoReply>) { ++callbacks; });
+  Rpc(world, client)
+      .Call(server, kEcho, Echo("x"), kForever,
+            [&callbacks](absl::StatusOr<EchoReply>) { ++callbacks; });
   world.RunFor(kForever);
   EXPECT_EQ(callbacks, 0);
 }
@@ -213,7 +218,8 @@ TEST(Forever, ATimeoutOfKForeverNeverExpires) {
 TEST(Stats, SendsToANonexistentNodeCountAsSentAndDropped) {
   World world(FixedLatency(Millis(1)));
   const NodeId client = world.AddNode("client", 0, Make());
-  Rpc(world, client).Call(/*to=*/99, kEcho, Echo("x"), Millis(10), [](absl::StatusOr<EchoReply>) {});
+  Rpc(world, client).Call(/*to=*/99, kEcho, Echo("x"), Millis(10), [](absl::StatusOr<EchoReply>) {
+  });
   world.RunFor(Seconds(1));
   const NetworkStats& stats = world.network().stats();
   EXPECT_EQ(stats.dropped, 1u);
@@ -232,8 +238,9 @@ absl::Status ReplyExactlyAtTheDeadline(bool unrelated_call) {
   const NodeId client = world.AddNode("client", 1, Make());
   world.network().Isolate(other);
   absl::Status result = absl::UnknownError("not completed");
-  Rpc(world, client).Call(server, kEcho, Echo("x"), Millis(2),
-                          [&result](absl::StatusOr<EchoReply> reply) { result = reply.status(); });
+  Rpc(world, client)
+      .Call(server, kEcho, Echo("x"), Millis(2),
+            [&result](absl::StatusOr<EchoReply> reply) { result = reply.status(); });
   if (unrelated_call) {
     world.RunFor(Micros(500));
     Rpc(world, client).Call(other, kEcho, Echo("y"), Micros(500), [](absl::StatusOr<EchoReply>) {});
@@ -457,17 +464,19 @@ TEST(MessageSize, ARequestOverTheLimitFailsTheCallWithoutSendingIt) {
 
 TEST(MessageSize, AReplyOverTheLimitReachesTheCallerAsAnError) {
   World world(FixedLatency(Millis(1)));
-  const NodeId server = world.AddNode("server", 0, Make([](NodeContext& ctx) {
-    ctx.rpc().Handle(kEcho, [](const EchoRequest&, Responder<EchoReply> out) {
-      EchoReply reply;
-      reply.set_text(std::string(kMaxMessageBytes + 1, 'r'));
-      out.Reply(reply);
-    });
-  }));
+  const NodeId server =
+      world.AddNode("server", 0, Make([](NodeContext& ctx) {
+                      ctx.rpc().Handle(kEcho, [](const EchoRequest&, Responder<EchoReply> out) {
+                        EchoReply reply;
+                        reply.set_text(std::string(kMaxMessageBytes + 1, 'r'));
+                        out.Reply(reply);
+                      });
+                    }));
   const NodeId client = world.AddNode("client", 1, Make());
   absl::Status result = absl::UnknownError("not completed");
-  Rpc(world, client).Call(server, kEcho, Echo("x"), Seconds(1),
-                          [&](absl::StatusOr<EchoReply> reply) { result = reply.status(); });
+  Rpc(world, client)
+      .Call(server, kEcho, Echo("x"), Seconds(1),
+            [&](absl::StatusOr<EchoReply> reply) { result = reply.status(); });
   world.RunFor(Seconds(2));
   EXPECT_EQ(result.code(), absl::StatusCode::kInvalidArgument) << result;
   EXPECT_NE(result.message().find("reply is larger than"), std::string::npos) << result;
@@ -483,17 +492,18 @@ TEST(Memory, OneLongPendingCallDoesNotPinTheCallRing) {
   const NodeId client = world.AddNode("client", 1, Make());
   world.network().Isolate(silent);
   absl::Status old_call = absl::UnknownError("not completed");
-  Rpc(world, client).Call(silent, kEcho, Echo("old"), Seconds(1000),
-                          [&](absl::StatusOr<EchoReply> reply) { old_call = reply.status(); });
+  Rpc(world, client)
+      .Call(silent, kEcho, Echo("old"), Seconds(1000),
+            [&](absl::StatusOr<EchoReply> reply) { old_call = reply.status(); });
   int completed = 0;
   std::function<void()> next = [&] {
     if (completed == 10000) return;
-    Rpc(world, client).Call(server, kEcho, Echo("x"), Seconds(1),
-                            [&](absl::StatusOr<EchoReply> reply) {
-                              EXPECT_TRUE(reply.ok()) << reply.status();
-                              ++completed;
-                              next();
-                            });
+    Rpc(world, client)
+        .Call(server, kEcho, Echo("x"), Seconds(1), [&](absl::StatusOr<EchoReply> reply) {
+          EXPECT_TRUE(reply.ok()) << reply.status();
+          ++completed;
+          next();
+        });
   };
   next();
   world.RunFor(Seconds(100));
@@ -512,8 +522,9 @@ TEST(Memory, ManyInternedMethodsDoNotSizeANewWorldsTables) {
   const NodeId server = world.AddNode("server", 0, EchoServer());
   const NodeId client = world.AddNode("client", 1, Make());
   int ok = 0;
-  Rpc(world, client).Call(server, kEcho, Echo("x"), Seconds(1),
-                          [&](absl::StatusOr<EchoReply> reply) { ok += reply.ok(); });
+  Rpc(world, client)
+      .Call(server, kEcho, Echo("x"), Seconds(1),
+            [&](absl::StatusOr<EchoReply> reply) { ok += reply.ok(); });
   world.RunFor(Seconds(1));
   EXPECT_EQ(ok, 1);
   EXPECT_EQ(Rpc(world, server).TEST_handler_slots(), 1u);
@@ -529,8 +540,9 @@ TEST(Memory, AddingNodesAllocatesNoCounterPerLink) {
   // links that carried traffic.
   EXPECT_EQ(world.network().TEST_link_counter_slots(), 0u);
   int ok = 0;
-  Rpc(world, 999).Call(5, kEcho, Echo("x"), Seconds(1),
-                       [&](absl::StatusOr<EchoReply> reply) { ok += reply.ok(); });
+  Rpc(world, 999).Call(5, kEcho, Echo("x"), Seconds(1), [&](absl::StatusOr<EchoReply> reply) {
+    ok += reply.ok();
+  });
   world.RunFor(Seconds(1));
   EXPECT_EQ(ok, 1);
   EXPECT_LE(world.network().TEST_link_counter_slots(), 1000u + 6u);
@@ -558,8 +570,9 @@ PingRun RunPings(size_t keep_last) {
   const NodeId client = world.AddNode("client", 1, Make());
   std::function<void(int)> ping = [&](int i) {
     if (i == 500) return;
-    Rpc(world, client).Call(server, kEcho, Echo(absl::StrCat(i)), Seconds(1),
-                            [&, i](absl::StatusOr<EchoReply>) { ping(i + 1); });
+    Rpc(world, client)
+        .Call(server, kEcho, Echo(absl::StrCat(i)), Seconds(1),
+              [&, i](absl::StatusOr<EchoReply>) { ping(i + 1); });
   };
   ping(0);
   world.RunFor(Seconds(10));
@@ -594,21 +607,24 @@ TEST(RecycledRequestDeathTest, AReferenceKeptPastTheHandlerFailsLoudly) {
   auto scenario = [] {
     World world(FixedLatency(Millis(1)));
     std::string seen;
-    const NodeId server = world.AddNode("server", 0, Make([&seen](NodeContext& ctx) {
-      ctx.rpc().Handle(kEcho, [&seen, &ctx](const EchoRequest& request, Responder<EchoReply> out) {
-        // The classic mistake: keep a reference for a later callback.
-        ctx.disk().Sync([&request, &seen, out](absl::Status) {
-          seen = request.text();
-          out.Reply(EchoReply());
-        });
-      });
-    }));
+    const NodeId server = world.AddNode(
+        "server", 0, Make([&seen](NodeContext& ctx) {
+          ctx.rpc().Handle(kEcho,
+                           [&seen, &ctx](const EchoRequest& request, Responder<EchoReply> out) {
+                             // The classic mistake: keep a reference for a later callback.
+                             ctx.disk().Sync([&request, &seen, out](absl::Status) {
+                               seen = request.text();
+                               out.Reply(EchoReply());
+                             });
+                           });
+        }));
     const NodeId client = world.AddNode("client", 1, Make());
     Rpc(world, client).Call(server, kEcho, Echo("x"), Seconds(1), [](absl::StatusOr<EchoReply>) {});
     world.RunFor(Seconds(1));
   };
-  EXPECT_DEATH(scenario(), "Hardening.Echo handler was used after its handler returned. The request "
-                           "a handler receives is valid only while the handler runs");
+  EXPECT_DEATH(scenario(),
+               "Hardening.Echo handler was used after its handler returned. The request "
+               "a handler receives is valid only while the handler runs");
 }
 
 }  // namespace

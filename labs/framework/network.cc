@@ -248,8 +248,8 @@ void Network::UnblockLink(NodeId from, NodeId to) {
   LogChange(absl::StrCat("unblock link ", from, "->", to));
 }
 
-void Network::BlockLinks(const std::vector<std::pair<NodeId, NodeId>>& links,
-                         std::string_view why, FaultOwner owner) {
+void Network::BlockLinks(const std::vector<std::pair<NodeId, NodeId>>& links, std::string_view why,
+                         FaultOwner owner) {
   auto& cuts = owner == FaultOwner::kTest ? blocked_ : nemesis_blocked_;
   for (const auto& link : links) {
     if (link.first != link.second) cuts.insert(link);
@@ -274,11 +274,10 @@ void Network::SetSlow(NodeId node, double latency_multiplier, FaultOwner owner) 
   // Written so that NaN fails too.
   if (!(latency_multiplier >= 0 && latency_multiplier <= kMaxSlowness)) {
     Refuse(absl::StrFormat("slow node %d: latency multiplier %g is not in [0, %g]", node,
-                                  latency_multiplier, kMaxSlowness));
+                           latency_multiplier, kMaxSlowness));
   }
   NodeState& state = nodes_[node];
-  (owner == FaultOwner::kTest ? state.test_slowness : state.nemesis_slowness) =
-      latency_multiplier;
+  (owner == FaultOwner::kTest ? state.test_slowness : state.nemesis_slowness) = latency_multiplier;
   state.slowness = state.test_slowness * state.nemesis_slowness;
   LogChange(absl::StrFormat("node %d latency x%g%s", node, latency_multiplier,
                             owner == FaultOwner::kNemesis ? " (nemesis)" : ""));
@@ -307,8 +306,8 @@ void Network::Release(NodeId node) {
 void Network::SetBandwidth(NodeId node, int64_t bytes_per_second) {
   CheckNode(node, "bandwidth");
   if (bytes_per_second < 0 || bytes_per_second > kMaxBandwidth) {
-    Refuse(absl::StrCat("bandwidth of node ", node, ": ", bytes_per_second,
-                               " B/s is not in [0, ", kMaxBandwidth, "]"));
+    Refuse(absl::StrCat("bandwidth of node ", node, ": ", bytes_per_second, " B/s is not in [0, ",
+                        kMaxBandwidth, "]"));
   }
   nodes_[node].bandwidth = bytes_per_second;
   LogChange(absl::StrCat("node ", node, " bandwidth ", bytes_per_second, " B/s"));

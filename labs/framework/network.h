@@ -258,8 +258,7 @@ class Network {
   // Multiplies the latency of every message to or from `node` by
   // `latency_multiplier` (1 = normal; finite, in [0, kMaxSlowness]), on
   // behalf of `owner`: the effective slowness is the product of the owners'.
-  void SetSlow(NodeId node, double latency_multiplier,
-                       FaultOwner owner = FaultOwner::kTest);
+  void SetSlow(NodeId node, double latency_multiplier, FaultOwner owner = FaultOwner::kTest);
   // The effective latency multiplier of `node` (1 for an unknown node).
   double slowness(NodeId node) const;
   // Holds every message arriving for `node` until Release(node).

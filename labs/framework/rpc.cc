@@ -105,8 +105,8 @@ void rpc_internal::Poison(void* block, size_t bytes, const char* method) {
   mprotect(block, length, PROT_NONE);
   PoisonedBlock& slot = poisoned[poisoned_next];
   if (slot.begin != 0) munmap(reinterpret_cast<void*>(slot.begin), slot.end - slot.begin);
-  slot = PoisonedBlock{reinterpret_cast<uintptr_t>(block), reinterpret_cast<uintptr_t>(block) + length,
-                       method};
+  slot = PoisonedBlock{reinterpret_cast<uintptr_t>(block),
+                       reinterpret_cast<uintptr_t>(block) + length, method};
   poisoned_next = (poisoned_next + 1) % kPoisonedKept;
 }
 
@@ -139,9 +139,7 @@ void RawResponder::Reply(std::string_view body) const {
   });
 }
 
-void RawResponder::ReplyWith(BodyWriter write_body) const {
-  Send(absl::OkStatus(), write_body);
-}
+void RawResponder::ReplyWith(BodyWriter write_body) const { Send(absl::OkStatus(), write_body); }
 
 void RawResponder::Fail(const absl::Status& status) const {
   // An OK "failure" would look like an empty reply; make the bug visible.
@@ -384,8 +382,8 @@ void RpcEndpoint::OnPacket(const Packet& packet) {
       sim_.trace().Record(sim_.Now(), TraceKind::kLog, self_, packet.from,
                           "reply at the deadline: too late", packet.call_id);
       Complete(packet.call_id,
-               absl::DeadlineExceededError(absl::StrCat(MethodName(call->method), " to node ",
-                                                        call->peer, " timed out")));
+               absl::DeadlineExceededError(
+                   absl::StrCat(MethodName(call->method), " to node ", call->peer, " timed out")));
       return;
     }
     const auto code = static_cast<absl::StatusCode>(packet.status_code);

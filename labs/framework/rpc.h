@@ -209,8 +209,7 @@ class RpcEndpoint {
                   "done must be callable with absl::StatusOr<Reply>");
     StartCall(
         to, IdOf(method.name),
-        [&request](std::string* body) { return SerializeInto(request, body); },
-        timeout,
+        [&request](std::string* body) { return SerializeInto(request, body); }, timeout,
         [name = method.name,
          done = std::move(done)](absl::StatusOr<std::string_view> body) mutable {
           if (!body.ok()) return done(absl::StatusOr<Reply>(body.status()));
@@ -303,8 +302,7 @@ class RpcEndpoint {
   // The interned id of a method name with static storage, remembered by
   // the name's address.
   MethodId IdOf(const char* name);
-  void StartCall(NodeId to, MethodId method, BodyWriter write_body, Duration timeout,
-                 RawDone done);
+  void StartCall(NodeId to, MethodId method, BodyWriter write_body, Duration timeout, RawDone done);
   void SetHandler(MethodId method, RawHandler handler);
   // The pending call with this id, or null if it completed (or never was).
   PendingCall* FindPending(uint64_t call_id) {

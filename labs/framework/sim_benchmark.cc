@@ -109,8 +109,7 @@ void BM_Fleet(benchmark::State& state) {
         return std::make_unique<PingNode>(ctx, nodes, &round_trips);
       });
     }
-    build_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const uint64_t ran = world.sim().RunUntilIdle(events);
     if (ran != events) state.SkipWithError("the fleet went idle early");
   }

@@ -185,7 +185,8 @@ std::string ReplayCommand(std::optional<uint64_t> seed) {
   if (target != nullptr && *target != '\0') {
     // Which implementation this binary links, so the replay tests the same code.
     return absl::StrCat("./lab test ", target, " --impl=", AURORALAB_IMPL,
-                        seed.has_value() ? absl::StrCat(" --seed=", *seed) : "", " --filter=", test);
+                        seed.has_value() ? absl::StrCat(" --seed=", *seed) : "",
+                        " --filter=", test);
   }
   return absl::StrCat(seed.has_value() ? absl::StrCat("AURORALAB_SEED=", *seed, " ") : "",
                       "<test binary> --gtest_filter=", test);
@@ -212,8 +213,7 @@ void RunSeeds(const WorldOptions& options, const std::function<void(World&)>& sc
     seeded.seed = seed;
     World world(seeded);
     // Ready before the seed runs, in case it takes the process down.
-    std::snprintf(crash_report, sizeof(crash_report),
-                  "with seed %llu.\n[auroralab] replay: %s\n",
+    std::snprintf(crash_report, sizeof(crash_report), "with seed %llu.\n[auroralab] replay: %s\n",
                   static_cast<unsigned long long>(seed), ReplayCommand(seed).c_str());
     running_world = &world;
     {
