@@ -8,6 +8,35 @@
 
 namespace auroralab {
 
+absl::Status ValidateDiskConfig(const DiskConfig& c) {
+  auto probability = [](double p) { return p >= 0 && p <= 1; };  // false for NaN
+  if (c.sync_latency < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("disk config: sync_latency = ", c.sync_latency, " (must be >= 0)"));
+  }
+  if (c.sync_jitter < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("disk config: sync_jitter = ", c.sync_jitter, " (must be >= 0)"));
+  }
+  if (!probability(c.torn_write_probability)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("disk config: torn_write_probability = ", c.torn_write_probability,
+                     " (must be in [0, 1])"));
+  }
+  if (!probability(c.sync_failure_probability)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("disk config: sync_failure_probability = ", c.sync_failure_probability,
+                     " (must be in [0, 1])"));
+  }
+  return absl::OkStatus();
+}
+
+DiskState::File& DiskState::Open(const std::string& name) {
+  auto [it, created] = files_.try_emplace(name);
+  if (created) it->second.id = next_file_id_++;
+  return it->second;
+}
+
 std::string DiskState::Crash(Rng& rng, double torn_write_probability) {
   ++epoch_;
   std::string lost;
@@ -35,7 +64,7 @@ std::string DiskState::Crash(Rng& rng, double torn_write_probability) {
     }
     ++it;
   }
-  completed_syncs_until = 0;
+  completed_syncs_until_ = 0;
   return lost.empty() ? "nothing unsynced" : absl::StrCat("unsynced data lost:", lost);
 }
 
@@ -59,9 +88,10 @@ std::vector<std::string> Disk::List() const {
 }
 
 absl::Status Disk::CheckWrite(std::string_view file) {
+  if (closed_) return absl::FailedPreconditionError("the disk's node has crashed");
   if (file.empty()) return absl::InvalidArgumentError("empty file name");
-  if (state_.fail_next_writes > 0) {
-    --state_.fail_next_writes;
+  if (state_.fail_next_writes_ > 0) {
+    --state_.fail_next_writes_;
     sim_.trace().Record(sim_.Now(), TraceKind::kDisk, trace_node_, -1,
                         absl::StrCat("injected write failure on ", std::string(file)));
     return absl::UnavailableError(absl::StrCat("injected disk write failure on ", std::string(file)));
@@ -71,13 +101,13 @@ absl::Status Disk::CheckWrite(std::string_view file) {
 
 absl::Status Disk::Append(std::string_view file, std::string_view data) {
   if (absl::Status s = CheckWrite(file); !s.ok()) return s;
-  state_.files()[std::string(file)].current.append(data);
+  state_.Open(std::string(file)).current.append(data);
   return absl::OkStatus();
 }
 
 absl::Status Disk::Write(std::string_view file, std::string_view data) {
   if (absl::Status s = CheckWrite(file); !s.ok()) return s;
-  DiskState::File& f = state_.files()[std::string(file)];
+  DiskState::File& f = state_.Open(std::string(file));
   f.current.assign(data);
   ++f.generation;
   return absl::OkStatus();
@@ -93,34 +123,43 @@ absl::Status Disk::Remove(std::string_view file) {
 }
 
 void Disk::Sync(std::function<void(absl::Status)> done) {
-  // What this sync covers: every file as it is right now. Appended files are
-  // recorded by size; a file overwritten since it was last durable needs a
-  // copy of its contents.
+  if (closed_) return;  // a crashed incarnation: its callbacks never run
+  // What this sync covers: every file as it is right now. A file only
+  // appended to since it was last durable is recorded by its size and its
+  // unsynced tail (so a later overwrite cannot change what this sync makes
+  // durable); a file overwritten since needs a copy of its contents.
   struct Covered {
     std::string name;
+    uint64_t id;
     uint64_t generation;
     size_t size;
-    std::string contents;  // only when overwritten
+    size_t tail_from;      // appended: where the copied tail starts
+    std::string contents;  // appended: the tail; overwritten: everything
     bool overwritten;
   };
   std::vector<Covered> covered;
   for (const auto& [name, f] : state_.files()) {
     const bool appended_only = f.durable_exists && f.durable_generation == f.generation;
     if (appended_only && f.current.size() == f.durable.size()) continue;  // clean
-    covered.push_back(Covered{name, f.generation, f.current.size(),
-                              appended_only ? std::string() : f.current, !appended_only});
+    if (appended_only) {
+      covered.push_back(Covered{name, f.id, f.generation, f.current.size(), f.durable.size(),
+                                f.current.substr(f.durable.size()), false});
+    } else {
+      covered.push_back(Covered{name, f.id, f.generation, f.current.size(), 0, f.current, true});
+    }
   }
   bool fail = false;
-  if (state_.fail_next_syncs > 0) {
-    --state_.fail_next_syncs;
+  if (state_.fail_next_syncs_ > 0) {
+    --state_.fail_next_syncs_;
     fail = true;
   } else if (rng_.Bernoulli(config_.sync_failure_probability)) {
     fail = true;
   }
-  const Time complete_at =
-      std::max(sim_.Now() + config_.sync_latency + rng_.UniformInt(0, config_.sync_jitter),
-               state_.completed_syncs_until);
-  state_.completed_syncs_until = complete_at;
+  const Time complete_at = std::max(
+      AddSaturating(sim_.Now(),
+                    AddSaturating(config_.sync_latency, rng_.UniformInt(0, config_.sync_jitter))),
+      state_.completed_syncs_until_);
+  state_.completed_syncs_until_ = complete_at;
   const uint64_t epoch = state_.epoch();
   DiskState* state = &state_;
   Simulator* sim = &sim_;
@@ -135,20 +174,21 @@ void Disk::Sync(std::function<void(absl::Status)> done) {
     }
     for (const Covered& c : covered) {
       auto it = state->files().find(c.name);
-      if (it == state->files().end()) continue;  // removed since
+      // Removed since (and maybe re-created: a new file this sync never saw).
+      if (it == state->files().end() || it->second.id != c.id) continue;
       DiskState::File& f = it->second;
       if (f.generation != c.generation) {
         // Overwritten after this sync was issued. What it covered must still
         // become durable (its caller may acknowledge it now), but not the
-        // newer, unsynced overwrite.
+        // newer, unsynced overwrite: durable_generation stays behind, so a
+        // crash reverts to exactly what this sync covered.
         if (c.overwritten) {
-          f.durable = c.contents;  // durable_generation stays behind: a crash reverts to this
+          f.durable = c.contents;
         } else {
-          // Only the size of an appended file was recorded and those bytes
-          // are gone from memory: flush the newer contents instead, as if the
-          // page cache had written them back early.
-          f.durable = f.current;
-          f.durable_generation = f.generation;
+          // Earlier syncs of the same generation only ever extended the
+          // durable prefix this one started from.
+          f.durable.resize(c.tail_from);
+          f.durable.append(c.contents);
         }
         f.durable_exists = true;
         continue;

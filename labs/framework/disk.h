@@ -2,16 +2,25 @@
 //
 // A disk holds named files. Writes (Append, Write) change what the node
 // reads at once, as an OS page cache would, but they are durable only after
-// a Sync completes: a crash keeps exactly what was synced, except that the
-// unsynced tail of a file that was only appended to may survive in part
-// (a torn write). Sync takes virtual time and may be made to fail.
+// a Sync completes: a crash keeps exactly what completed syncs covered, and
+// nothing written after a sync was issued becomes durable through it (an
+// overwrite issued after the Sync call, or a file removed and re-created
+// while the sync was pending, is lost at a crash unless a later sync covers
+// it). The one exception: the unsynced tail of a file that was only
+// appended to may survive in part (a torn write). Remove is durable at once.
+// Sync takes virtual time and may be made to fail.
 //
 // Modelled on LevelDB's Env plus its FaultInjectionTestEnv: the node sees a
 // small interface; the world keeps the DiskState, which outlives crashes.
 //
 // Contract for nodes: acknowledge nothing as durable before the Sync that
 // covers it has completed with OK. Sync callbacks of a node that crashed in
-// the meantime never run.
+// the meantime never run, and a crashed incarnation's disk refuses every
+// later call (its code may still be running if it crashed itself).
+//
+// Fault injection (failing syncs and writes) goes through World's
+// FailNextSyncs / FailNextWrites; tests of a bare Disk use DiskState's
+// TEST_ methods.
 #ifndef AURORALAB_LABS_FRAMEWORK_DISK_H_
 #define AURORALAB_LABS_FRAMEWORK_DISK_H_
 
@@ -42,6 +51,9 @@ struct DiskConfig {
   double sync_failure_probability = 0;
 };
 
+// OK, or InvalidArgument naming the first bad field.
+absl::Status ValidateDiskConfig(const DiskConfig& config);
+
 // What persists for one node across crashes. Owned by the world.
 class DiskState {
  public:
@@ -54,6 +66,9 @@ class DiskState {
     // sync copies just the new bytes instead of the whole file.
     uint64_t generation = 0;
     uint64_t durable_generation = 0;
+    // Which creation of this name: a sync issued before a Remove never
+    // applies to a file re-created under the same name.
+    uint64_t id = 0;
   };
 
   std::map<std::string, File>& files() { return files_; }
@@ -65,14 +80,25 @@ class DiskState {
   // appended tail may be torn. Returns a description for the trace.
   std::string Crash(Rng& rng, double torn_write_probability);
 
-  // Test hooks (FaultInjectionTestEnv style).
-  int fail_next_syncs = 0;
-  int fail_next_writes = 0;
-  Time completed_syncs_until = 0;  // syncs complete in FIFO order
+  // For tests of a bare Disk (tests with a World use its FailNextSyncs /
+  // FailNextWrites): the next `n` syncs or writes fail.
+  void TEST_FailNextSyncs(int n) { fail_next_syncs_ = n; }
+  void TEST_FailNextWrites(int n) { fail_next_writes_ = n; }
+  int TEST_syncs_left_to_fail() const { return fail_next_syncs_; }
+  int TEST_writes_left_to_fail() const { return fail_next_writes_; }
 
  private:
+  friend class Disk;
+  friend class World;
+  // The file named `name`, created (with a fresh id) if missing.
+  File& Open(const std::string& name);
+
   std::map<std::string, File> files_;
   uint64_t epoch_ = 0;
+  uint64_t next_file_id_ = 1;
+  int fail_next_syncs_ = 0;
+  int fail_next_writes_ = 0;
+  Time completed_syncs_until_ = 0;  // syncs complete in FIFO order
 };
 
 class Disk {
@@ -98,6 +124,9 @@ class Disk {
   // error and those writes stay unsynced.
   void Sync(std::function<void(absl::Status)> done);
 
+  // Called by the world when this disk's node crashes.
+  void Close() { closed_ = true; }
+
  private:
   absl::Status CheckWrite(std::string_view file);
 
@@ -106,6 +135,7 @@ class Disk {
   const DiskConfig& config_;
   Rng& rng_;
   int trace_node_;
+  bool closed_ = false;
 };
 
 }  // namespace auroralab

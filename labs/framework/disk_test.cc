@@ -263,10 +263,10 @@ TEST(Disk, SyncCallbackOfACrashedIncarnationNeverRuns) {
 TEST(Disk, InjectedSyncFailureReportsAnErrorAndKeepsDataVolatile) {
   DiskHarness h(NoTornWrites());
   ASSERT_TRUE(h.disk.Append("log", "abc").ok());
-  h.state.fail_next_syncs = 1;
+  h.state.TEST_FailNextSyncs(1);
   const absl::Status failed = h.SyncNow();
   EXPECT_FALSE(failed.ok());
-  EXPECT_EQ(h.state.fail_next_syncs, 0);
+  EXPECT_EQ(h.state.TEST_syncs_left_to_fail(), 0);
   EXPECT_EQ(h.Contents("log"), "abc");  // still readable until a crash
   h.Crash();
   EXPECT_FALSE(h.disk.Exists("log"));
@@ -291,11 +291,11 @@ TEST(Disk, SyncFailureProbabilityOneFailsEverySync) {
 TEST(Disk, InjectedWriteFailureFailsTheWriteAndChangesNothing) {
   DiskHarness h;
   ASSERT_TRUE(h.disk.Append("log", "abc").ok());
-  h.state.fail_next_writes = 3;
+  h.state.TEST_FailNextWrites(3);
   EXPECT_FALSE(h.disk.Append("log", "def").ok());
   EXPECT_FALSE(h.disk.Write("log", "zzz").ok());
   EXPECT_FALSE(h.disk.Remove("log").ok());
-  EXPECT_EQ(h.state.fail_next_writes, 0);
+  EXPECT_EQ(h.state.TEST_writes_left_to_fail(), 0);
   EXPECT_EQ(h.Contents("log"), "abc");
   int injected = 0;
   for (const TraceEvent& e : h.sim.trace().events()) injected += e.kind == TraceKind::kDisk;

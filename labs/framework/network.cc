@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <memory>
 
@@ -84,45 +86,97 @@ NetworkConfig NetworkConfig::Swarm(Rng& rng) {
   return c;
 }
 
+absl::Status ValidateNetworkConfig(const NetworkConfig& c) {
+  auto bad = [](const std::string& knob, auto value, const std::string& rule) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("network config: ", knob, " = ", value, " (", rule, ")"));
+  };
+  auto probability = [](double p) { return p >= 0 && p <= 1; };  // false for NaN
+  if (c.base_latency < 0) return bad("base_latency", c.base_latency, "must be >= 0");
+  if (c.jitter < 0) return bad("jitter", c.jitter, "must be >= 0");
+  if (!probability(c.drop_request_probability)) {
+    return bad("drop_request_probability", c.drop_request_probability, "must be in [0, 1]");
+  }
+  if (!probability(c.drop_reply_probability)) {
+    return bad("drop_reply_probability", c.drop_reply_probability, "must be in [0, 1]");
+  }
+  if (!probability(c.duplicate_probability)) {
+    return bad("duplicate_probability", c.duplicate_probability, "must be in [0, 1]");
+  }
+  if (!probability(c.long_delay_probability)) {
+    return bad("long_delay_probability", c.long_delay_probability, "must be in [0, 1]");
+  }
+  if (c.long_delay_max < 0) return bad("long_delay_max", c.long_delay_max, "must be >= 0");
+  if (!probability(c.reorder_probability)) {
+    return bad("reorder_probability", c.reorder_probability, "must be in [0, 1]");
+  }
+  if (c.reorder_min < 0) return bad("reorder_min", c.reorder_min, "must be >= 0");
+  if (c.reorder_max < c.reorder_min) {
+    return bad("reorder_max", c.reorder_max, "must be >= reorder_min");
+  }
+  if (c.bandwidth_bytes_per_second < 0 || c.bandwidth_bytes_per_second > kMaxBandwidth) {
+    return bad("bandwidth_bytes_per_second", c.bandwidth_bytes_per_second,
+               absl::StrCat("must be in [0, ", kMaxBandwidth, "]"));
+  }
+  return absl::OkStatus();
+}
+
 Network::Network(Simulator& sim, NetworkConfig config)
     : sim_(sim), config_(config), rng_(sim.rng().Fork()) {}
 
 void Network::AddNode(NodeId id, int az) {
+  if (id < 0) return;
   if (id >= num_nodes()) {
-    const size_t old_n = az_of_.size();
+    // Amortized growth: vectors double, and nothing per link is copied.
     const size_t n = id + 1;
-    std::vector<TrafficCounter> links(n * n);
-    for (size_t a = 0; a < old_n; ++a) {
-      for (size_t b = 0; b < old_n; ++b) links[a * n + b] = link_counters_[a * old_n + b];
-    }
-    link_counters_ = std::move(links);
     az_of_.resize(n, 0);
     nodes_.resize(n);
+    link_counters_.resize(n);
     stats_.sent_by_node.resize(n);
     stats_.received_by_node.resize(n);
   }
   az_of_[id] = az;
 }
 
+size_t Network::TEST_link_counter_slots() const {
+  size_t slots = 0;
+  for (const auto& row : link_counters_) slots += row.capacity();
+  return slots;
+}
+
 const NetworkStats& Network::stats() const {
-  const size_t n = az_of_.size();
   stats_.by_link.clear();
-  for (size_t a = 0; a < n; ++a) {
-    for (size_t b = 0; b < n; ++b) {
-      const TrafficCounter& c = link_counters_[a * n + b];
+  for (size_t a = 0; a < link_counters_.size(); ++a) {
+    for (size_t b = 0; b < link_counters_[a].size(); ++b) {
+      const TrafficCounter& c = link_counters_[a][b];
       if (c.messages > 0) stats_.by_link[{static_cast<NodeId>(a), static_cast<NodeId>(b)}] = c;
     }
   }
   stats_.by_method.clear();
-  for (MethodId id = 0; id < method_counters_.size(); ++id) {
-    if (method_counters_[id].messages > 0) stats_.by_method[MethodName(id)] = method_counters_[id];
+  for (const auto& [id, counter] : method_counters_) {
+    if (counter.messages > 0) stats_.by_method[MethodName(id)] = counter;
   }
   return stats_;
 }
 
 void Network::set_config(const NetworkConfig& config) {
+  if (absl::Status valid = ValidateNetworkConfig(config); !valid.ok()) {
+    Refuse(std::string(valid.message()));
+  }
   config_ = config;
   LogChange("config changed");
+}
+
+void Network::Refuse(const std::string& message) const {
+  std::fprintf(stderr, "auroralab: refused network fault: %s\n", message.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+void Network::CheckNode(NodeId node, std::string_view what) const {
+  if (node >= 0 && node < num_nodes()) return;
+  Refuse(
+      absl::StrCat(std::string(what), ": no node ", node, " (the network has ", num_nodes(), ")"));
 }
 
 void Network::LogChange(std::string_view what) {
@@ -135,7 +189,11 @@ void Network::Partition(const std::vector<std::vector<NodeId>>& groups) {
   for (size_t g = 0; g < groups.size(); ++g) {
     absl::StrAppend(&description, g == 0 ? " " : " | ");
     for (NodeId n : groups[g]) {
-      group_of.at(n) = static_cast<int>(g);
+      CheckNode(n, "partition");
+      if (group_of[n] >= 0 && group_of[n] != static_cast<int>(g)) {
+        Refuse(absl::StrCat("partition: node ", n, " is in two groups"));
+      }
+      group_of[n] = static_cast<int>(g);
       absl::StrAppend(&description, n, " ");
     }
   }
@@ -169,6 +227,7 @@ std::vector<std::pair<NodeId, NodeId>> Network::AzIsolationLinks(int az) const {
 }
 
 void Network::Isolate(NodeId node) {
+  CheckNode(node, "isolate");
   BlockLinks(IsolationLinks(node), absl::StrCat("isolate node ", node));
 }
 
@@ -177,28 +236,32 @@ void Network::IsolateAz(int az) {
 }
 
 void Network::BlockLink(NodeId from, NodeId to) {
+  CheckNode(from, "block link");
+  CheckNode(to, "block link");
   blocked_.insert({from, to});
   LogChange(absl::StrCat("block link ", from, "->", to));
 }
 
 void Network::UnblockLink(NodeId from, NodeId to) {
+  CheckNode(from, "unblock link");
+  CheckNode(to, "unblock link");
   blocked_.erase({from, to});
   LogChange(absl::StrCat("unblock link ", from, "->", to));
 }
 
-std::vector<std::pair<NodeId, NodeId>> Network::BlockLinks(
-    const std::vector<std::pair<NodeId, NodeId>>& links, std::string_view why) {
-  std::vector<std::pair<NodeId, NodeId>> added;
+void Network::BlockLinks(const std::vector<std::pair<NodeId, NodeId>>& links, std::string_view why,
+                         FaultOwner owner) {
+  auto& cuts = owner == FaultOwner::kTest ? blocked_ : nemesis_blocked_;
   for (const auto& link : links) {
-    if (link.first != link.second && blocked_.insert(link).second) added.push_back(link);
+    if (link.first != link.second) cuts.insert(link);
   }
   LogChange(why);
-  return added;
 }
 
 void Network::UnblockLinks(const std::vector<std::pair<NodeId, NodeId>>& links,
-                           std::string_view why) {
-  for (const auto& link : links) blocked_.erase(link);
+                           std::string_view why, FaultOwner owner) {
+  auto& cuts = owner == FaultOwner::kTest ? blocked_ : nemesis_blocked_;
+  for (const auto& link : links) cuts.erase(link);
   LogChange(why);
 }
 
@@ -207,18 +270,33 @@ void Network::Heal() {
   LogChange("heal");
 }
 
-void Network::SetSlow(NodeId node, double latency_multiplier) {
-  nodes_.at(node).slowness = std::max(latency_multiplier, 0.0);
-  LogChange(absl::StrFormat("node %d latency x%g", node, latency_multiplier));
+void Network::SetSlow(NodeId node, double latency_multiplier, FaultOwner owner) {
+  CheckNode(node, "slow node");
+  // Written so that NaN fails too.
+  if (!(latency_multiplier >= 0 && latency_multiplier <= kMaxSlowness)) {
+    Refuse(absl::StrFormat("slow node %d: latency multiplier %g is not in [0, %g]", node,
+                           latency_multiplier, kMaxSlowness));
+  }
+  NodeState& state = nodes_[node];
+  (owner == FaultOwner::kTest ? state.test_slowness : state.nemesis_slowness) = latency_multiplier;
+  state.slowness = state.test_slowness * state.nemesis_slowness;
+  LogChange(absl::StrFormat("node %d latency x%g%s", node, latency_multiplier,
+                            owner == FaultOwner::kNemesis ? " (nemesis)" : ""));
+}
+
+double Network::slowness(NodeId node) const {
+  return node >= 0 && node < num_nodes() ? nodes_[node].slowness : 1.0;
 }
 
 void Network::Hold(NodeId node) {
-  nodes_.at(node).held = true;
+  CheckNode(node, "hold");
+  nodes_[node].held = true;
   LogChange(absl::StrCat("hold messages to node ", node));
 }
 
 void Network::Release(NodeId node) {
-  NodeState& state = nodes_.at(node);
+  CheckNode(node, "release");
+  NodeState& state = nodes_[node];
   state.held = false;
   LogChange(absl::StrCat("release messages to node ", node));
   std::vector<Packet> packets = std::move(state.held_packets);
@@ -227,7 +305,12 @@ void Network::Release(NodeId node) {
 }
 
 void Network::SetBandwidth(NodeId node, int64_t bytes_per_second) {
-  nodes_.at(node).bandwidth = bytes_per_second;
+  CheckNode(node, "bandwidth");
+  if (bytes_per_second < 0 || bytes_per_second > kMaxBandwidth) {
+    Refuse(absl::StrCat("bandwidth of node ", node, ": ", bytes_per_second, " B/s is not in [0, ",
+                        kMaxBandwidth, "]"));
+  }
+  nodes_[node].bandwidth = bytes_per_second;
   LogChange(absl::StrCat("node ", node, " bandwidth ", bytes_per_second, " B/s"));
 }
 
@@ -236,14 +319,16 @@ void Network::ResetStats() {
   stats_ = NetworkStats();
   stats_.sent_by_node.resize(n);
   stats_.received_by_node.resize(n);
-  link_counters_.assign(n * n, TrafficCounter());
+  link_counters_.assign(n, {});
   method_counters_.clear();
 }
 
 Duration Network::TransmitTime(int64_t bytes, int64_t bandwidth) const {
   if (bandwidth <= 0) return 0;
-  // Round up so that even a tiny message occupies the link.
-  return (bytes * kSecond + bandwidth - 1) / bandwidth;
+  // Round up so that even a tiny message occupies the link; in 128 bits, so
+  // no message size and bandwidth overflow.
+  const __int128 micros = (static_cast<__int128>(bytes) * kSecond + bandwidth - 1) / bandwidth;
+  return micros > kForever ? kForever : static_cast<Duration>(micros);
 }
 
 Duration Network::DrawLatency(const Packet& p) {
@@ -253,17 +338,21 @@ Duration Network::DrawLatency(const Packet& p) {
                  ? rng_.UniformInt(0, config_.jitter)
                  : rng_.Exponential(static_cast<double>(config_.jitter));
   }
-  Duration total = config_.base_latency + jitter;
+  // Every term is >= 0 (the config is validated) and every sum saturates
+  // at kForever: a message is late, never early.
+  Duration total = AddSaturating(config_.base_latency, jitter);
   const double slowness = nodes_[p.from].slowness * nodes_[p.to].slowness;
-  if (slowness != 1.0)
-    total = static_cast<Duration>(std::llround(static_cast<double>(total) * slowness));
+  if (slowness != 1.0) {
+    const double scaled = static_cast<double>(total) * slowness;
+    // 2^63 as a double: anything at or above it does not fit in an int64.
+    total = scaled >= 0x1p63 ? kForever : static_cast<Duration>(std::llround(scaled));
+  }
   if (config_.long_delay_probability > 0 && rng_.Bernoulli(config_.long_delay_probability)) {
-    total += rng_.UniformInt(0, config_.long_delay_max);
+    total = AddSaturating(total, rng_.UniformInt(0, config_.long_delay_max));
   }
   if (p.kind == PacketKind::kReply && config_.reorder_probability > 0 &&
       rng_.Bernoulli(config_.reorder_probability)) {
-    total +=
-        rng_.UniformInt(config_.reorder_min, std::max(config_.reorder_min, config_.reorder_max));
+    total = AddSaturating(total, rng_.UniformInt(config_.reorder_min, config_.reorder_max));
   }
   return total;
 }
@@ -275,10 +364,20 @@ void Network::CountSent(const Packet& p) {
     c.bytes += bytes;
   };
   add(stats_.total_sent);
-  add(stats_.sent_by_node[p.from]);
-  add(link_counters_[static_cast<size_t>(p.from) * az_of_.size() + p.to]);
-  if (p.method >= method_counters_.size()) method_counters_.resize(p.method + 1);
-  add(method_counters_[p.method]);
+  const bool from_known = p.from >= 0 && p.from < num_nodes();
+  if (from_known) {
+    add(stats_.sent_by_node[p.from]);
+    if (p.to >= 0 && p.to < num_nodes()) {
+      std::vector<TrafficCounter>& row = link_counters_[p.from];
+      if (static_cast<size_t>(p.to) >= row.size()) row.resize(p.to + 1);
+      add(row[p.to]);
+    }
+  }
+  for (auto& [id, counter] : method_counters_) {
+    if (id == p.method) return add(counter);
+  }
+  method_counters_.emplace_back(p.method, TrafficCounter());
+  add(method_counters_.back().second);
 }
 
 void Network::Drop(const Packet& p, std::string_view why) {
@@ -295,19 +394,31 @@ Packet& Network::NewPacket() {
   return p;
 }
 
+void Network::Discard(Packet& packet) {
+  const uint32_t slot = packet.parked_at;
+  if (slot < parked_.size() && parked_[slot].get() == &packet) Unpark(slot);
+}
+
 void Network::Send(Packet&& packet) {
   uint32_t slot = packet.parked_at;
   if (slot >= parked_.size() || parked_[slot].get() != &packet) slot = Park(std::move(packet));
   const Packet& p = *parked_[slot];
+  CountSent(p);  // sent, even if dropped at once below
   if (static_cast<size_t>(p.from) >= nodes_.size() || static_cast<size_t>(p.to) >= nodes_.size()) {
     Drop(p, "no such node");
     Unpark(slot);
     return;
   }
-  CountSent(p);
+  // The digest covers what the message says, not only that it was sent:
+  // two runs whose replies differ never share a digest.
   const InternedMethod& method = GetMethod(p.method);
-  sim_.trace().RecordHashed(sim_.Now(), TraceKind::kSend, p.from, p.to, method.name,
-                            method.trace_hash, p.call_id, p.kind == PacketKind::kReply);
+  uint64_t content_hash = Trace::Combine(method.trace_hash, Trace::HashDetail(p.body));
+  if (p.status_code != 0) {
+    content_hash = Trace::Combine(content_hash, static_cast<uint64_t>(p.status_code));
+    content_hash = Trace::Combine(content_hash, Trace::HashDetail(p.status_message));
+  }
+  sim_.trace().RecordHashed(sim_.Now(), TraceKind::kSend, p.from, p.to, method.name, content_hash,
+                            p.call_id, p.kind == PacketKind::kReply);
   if (sim_.trace().keep_events()) {
     // What the message said, for people reading the trace (off the hot path
     // of benchmarks, which keep no events).
@@ -356,10 +467,11 @@ void Network::Transmit(uint32_t slot) {
   Time depart = sim_.Now();
   const int64_t bandwidth = BandwidthOf(packet.from);
   if (bandwidth > 0) {
-    depart = std::max(depart, sender.egress_free_at) + TransmitTime(packet.WireBytes(), bandwidth);
+    depart = AddSaturating(std::max(depart, sender.egress_free_at),
+                           TransmitTime(packet.WireBytes(), bandwidth));
     sender.egress_free_at = depart;
   }
-  const Time arrival = depart + DrawLatency(packet);
+  const Time arrival = AddSaturating(depart, DrawLatency(packet));
   sim_.ScheduleAt(arrival, [this, slot] { Arrive(slot); });
 }
 
@@ -377,8 +489,8 @@ void Network::Arrive(uint32_t slot) {
     return;
   }
   // The receiving NIC takes packets one at a time, in arrival order.
-  const Time done =
-      std::max(sim_.Now(), receiver.ingress_free_at) + TransmitTime(packet.WireBytes(), bandwidth);
+  const Time done = AddSaturating(std::max(sim_.Now(), receiver.ingress_free_at),
+                                  TransmitTime(packet.WireBytes(), bandwidth));
   receiver.ingress_free_at = done;
   sim_.ScheduleAt(done, [this, slot] { Deliver(slot); });
 }

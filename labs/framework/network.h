@@ -13,7 +13,24 @@
 // Links are checked when a packet is sent and again when it would arrive, so
 // a partition also cuts messages already in flight.
 //
+// Every knob is validated: a config or a fault with a negative delay, a
+// probability outside [0, 1], a NaN, infinite or absurd slowness, a negative
+// bandwidth or an unknown node is a bug in the test script, reported at once
+// (the process stops with a message naming the knob and the value, and the
+// seed runner prints the seed and replay command) rather than a silently
+// inverted fault. ValidateNetworkConfig checks a config without stopping.
+// Latency arithmetic saturates: a message is never delivered earlier than
+// its base latency.
+//
+// Faults have owners. The test's own calls (Partition, BlockLink, SetSlow,
+// Heal, ...) and the nemesis's (FaultOwner::kNemesis) are kept apart: a link
+// is cut while any owner cuts it, and a node's latency is multiplied by each
+// owner's slowness, so undoing the nemesis's faults never undoes the
+// test's, and the other way round.
+//
 // Accounting counts messages and bytes per node, per link and per method.
+// "Sent" counts every message a node sent, including those dropped at once
+// (to a nonexistent node, over a cut link, lost).
 #ifndef AURORALAB_LABS_FRAMEWORK_NETWORK_H_
 #define AURORALAB_LABS_FRAMEWORK_NETWORK_H_
 
@@ -27,6 +44,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "labs/framework/random.h"
 #include "labs/framework/simulator.h"
 #include "labs/framework/time.h"
@@ -112,6 +130,15 @@ struct Packet {
 
 enum class LatencyDistribution { kUniform, kExponential };
 
+// Who applied a fault; each owner's faults are undone independently.
+enum class FaultOwner : uint8_t { kTest, kNemesis };
+
+// The largest latency multiplier SetSlow accepts: a million times slower is
+// "unreachable" in any lab's time scale, and keeps the arithmetic finite.
+inline constexpr double kMaxSlowness = 1e6;
+// The largest bandwidth accepted (bytes per second): 1 TB/s.
+inline constexpr int64_t kMaxBandwidth = int64_t{1} << 40;
+
 struct NetworkConfig {
   // One-way latency = base_latency + jitter drawn from the distribution
   // (uniform in [0, jitter], or exponential with mean `jitter`).
@@ -150,6 +177,9 @@ struct NetworkConfig {
   static NetworkConfig Swarm(Rng& rng);
 };
 
+// OK, or InvalidArgument naming the first bad knob.
+absl::Status ValidateNetworkConfig(const NetworkConfig& config);
+
 struct TrafficCounter {
   uint64_t messages = 0;
   uint64_t bytes = 0;
@@ -184,18 +214,23 @@ class Network {
 
   // A blank packet, owned by the network, to fill in and pass to Send(). Its
   // buffers are recycled from packets already delivered, so steady traffic
-  // allocates nothing. Valid until it is sent; every NewPacket() must be sent.
+  // allocates nothing. Valid until it is sent; every NewPacket() must be
+  // sent or discarded.
   Packet& NewPacket();
+  // Gives back a packet from NewPacket() without sending it.
+  void Discard(Packet& packet);
   // Sends `packet` subject to every fault currently configured. A packet
   // from NewPacket() is sent in place; any other is moved into the network.
   void Send(Packet&& packet);
 
   const NetworkConfig& config() const { return config_; }
+  // Stops the run with ValidateNetworkConfig's message if it refuses.
   void set_config(const NetworkConfig& config);
 
   // Partitions: nodes in different groups cannot reach each other; a node in
-  // no group is cut off from everyone. Replaces every earlier cut (partition,
-  // isolation, blocked link); nodes added later are not cut off.
+  // no group is cut off from everyone. Replaces every earlier cut of the
+  // test's (partition, isolation, blocked link); nodes added later are not
+  // cut off. Every node named must exist, and be in one group only.
   void Partition(const std::vector<std::vector<NodeId>>& groups);
   void Isolate(NodeId node);  // adds to the current cuts
   void IsolateAz(int az);     // adds to the current cuts
@@ -204,35 +239,48 @@ class Network {
   std::vector<std::pair<NodeId, NodeId>> AzIsolationLinks(int az) const;
   void BlockLink(NodeId from, NodeId to);  // one-way
   void UnblockLink(NodeId from, NodeId to);
-  // Blocks every listed (from, to) link that is not blocked yet and returns
-  // those, so that UnblockLinks can undo exactly this change and nothing a
-  // test scripted. `why` goes into the trace.
-  std::vector<std::pair<NodeId, NodeId>> BlockLinks(
-      const std::vector<std::pair<NodeId, NodeId>>& links, std::string_view why);
-  void UnblockLinks(const std::vector<std::pair<NodeId, NodeId>>& links, std::string_view why);
-  // Removes every partition and blocked link (slowness, holds and bandwidth
-  // are separate knobs and stay).
+  // Cuts every listed (from, to) link on behalf of `owner`, and reopens
+  // them: each owner's cuts are its own, so UnblockLinks by one owner never
+  // reopens a link another owner cut. `why` goes into the trace.
+  void BlockLinks(const std::vector<std::pair<NodeId, NodeId>>& links, std::string_view why,
+                  FaultOwner owner = FaultOwner::kTest);
+  void UnblockLinks(const std::vector<std::pair<NodeId, NodeId>>& links, std::string_view why,
+                    FaultOwner owner = FaultOwner::kTest);
+  // Removes every partition and blocked link of the test's (slowness, holds
+  // and bandwidth are separate knobs and stay; a nemesis's cuts end when the
+  // nemesis undoes them).
   void Heal();
   bool CanReach(NodeId from, NodeId to) const {
-    return blocked_.empty() || !blocked_.contains({from, to});
+    return (blocked_.empty() || !blocked_.contains({from, to})) &&
+           (nemesis_blocked_.empty() || !nemesis_blocked_.contains({from, to}));
   }
 
-  // Multiplies the latency of every message to or from `node` (1 = normal).
-  void SetSlow(NodeId node, double latency_multiplier);
-  double slowness(NodeId node) const { return nodes_.at(node).slowness; }
+  // Multiplies the latency of every message to or from `node` by
+  // `latency_multiplier` (1 = normal; finite, in [0, kMaxSlowness]), on
+  // behalf of `owner`: the effective slowness is the product of the owners'.
+  void SetSlow(NodeId node, double latency_multiplier, FaultOwner owner = FaultOwner::kTest);
+  // The effective latency multiplier of `node` (1 for an unknown node).
+  double slowness(NodeId node) const;
   // Holds every message arriving for `node` until Release(node).
   void Hold(NodeId node);
   void Release(NodeId node);
-  // Overrides the configured bandwidth for one node (0 = unlimited).
+  // Overrides the configured bandwidth for one node (0 = unlimited;
+  // at most kMaxBandwidth).
   void SetBandwidth(NodeId node, int64_t bytes_per_second);
 
   // A snapshot of the counters (maps built on demand, in sorted order).
   const NetworkStats& stats() const;
   void ResetStats();
 
+  // For tests that memory follows what is used: link counters allocated.
+  size_t TEST_link_counter_slots() const;
+  size_t TEST_method_counter_slots() const { return method_counters_.size(); }
+
  private:
   struct NodeState {
-    double slowness = 1.0;
+    double slowness = 1.0;  // the product of the owners' below
+    double test_slowness = 1.0;
+    double nemesis_slowness = 1.0;
     bool held = false;
     std::vector<Packet> held_packets;
     int64_t bandwidth = -1;  // -1: use config_
@@ -274,6 +322,9 @@ class Network {
   void Drop(const Packet& p, std::string_view why);
   void CountSent(const Packet& p);
   void LogChange(std::string_view what);
+  // Stops the run, naming the knob, if `node` does not exist.
+  void CheckNode(NodeId node, std::string_view what) const;
+  [[noreturn]] void Refuse(const std::string& message) const;
 
   Simulator& sim_;
   NetworkConfig config_;
@@ -281,14 +332,19 @@ class Network {
   DeliverFn deliver_;
   std::vector<int> az_of_;
   std::vector<NodeState> nodes_;
-  std::set<std::pair<NodeId, NodeId>> blocked_;  // directed (from, to)
+  std::set<std::pair<NodeId, NodeId>> blocked_;          // the test's; directed (from, to)
+  std::set<std::pair<NodeId, NodeId>> nemesis_blocked_;  // the nemesis's
   // Each packet on the heap, so that packets keep their address while
   // delivery of one of them parks new ones.
   std::vector<std::unique_ptr<Packet>> parked_;
   std::vector<uint32_t> free_slots_;
   // Hot-path counters; stats() turns them into NetworkStats' sorted maps.
-  std::vector<TrafficCounter> link_counters_;    // [from * num_nodes + to]
-  std::vector<TrafficCounter> method_counters_;  // [MethodId]
+  // [from][to], each row grown only as far as `from` sends: memory follows
+  // the links in use, and adding a node copies nothing.
+  std::vector<std::vector<TrafficCounter>> link_counters_;
+  // (method, counter) for the methods this network carried: a handful, so
+  // a short vector beats a table indexed by the process-wide MethodId.
+  std::vector<std::pair<MethodId, TrafficCounter>> method_counters_;
   mutable NetworkStats stats_;
 };
 

@@ -58,6 +58,12 @@ class NodeContext {
   // A line in the trace, attributed to this node.
   void Log(std::string_view message);
 
+  // Called by the world when this incarnation crashes: its timers never
+  // fire, its endpoint and disk refuse everything from now on. The context
+  // itself is freed after the running event (the node may have crashed
+  // itself from its own code).
+  void Close();
+
  private:
   World& world_;
   NodeId id_;

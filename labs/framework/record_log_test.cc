@@ -96,7 +96,7 @@ TEST_F(RecordLogTest, TrimTornTailWithoutATornTailChangesNothing) {
 TEST_F(RecordLogTest, TrimTornTailReportsAFailedWrite) {
   ASSERT_TRUE(disk.Write("log", FrameRecord("kept") + "junk").ok());
   const RecordScan scan = ReadRecords(disk, "log");
-  state.fail_next_writes = 1;
+  state.TEST_FailNextWrites(1);
   EXPECT_FALSE(TrimTornTail(disk, "log", scan).ok());
 }
 

@@ -1,11 +1,73 @@
 #include "labs/framework/rpc.h"
 
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <utility>
 #include <vector>
 
 namespace auroralab {
 namespace {
+
+// The poisoned request blocks still kept inaccessible, oldest first, in a
+// fixed array so that the fault handler can read it without allocating.
+struct PoisonedBlock {
+  uintptr_t begin = 0;
+  uintptr_t end = 0;
+  const char* method = nullptr;
+};
+constexpr size_t kPoisonedKept = 4096;
+PoisonedBlock poisoned[kPoisonedKept];
+size_t poisoned_next = 0;  // where the next block goes (the oldest is there)
+struct sigaction previous_segv;
+struct sigaction previous_bus;
+
+size_t PageRound(size_t bytes) {
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return (bytes + page - 1) / page * page;
+}
+
+void WriteStderr(const char* text) {
+  const ssize_t ignored = write(STDERR_FILENO, text, std::strlen(text));
+  (void)ignored;
+}
+
+// Names the broken rule if the fault is in a poisoned request, then hands
+// the signal to whoever handled it before (a crash reporter, ASan, the
+// default action): returning re-runs the faulting access under that handler.
+void OnFault(int sig, siginfo_t* info, void*) {
+  const uintptr_t address = reinterpret_cast<uintptr_t>(info->si_addr);
+  for (const PoisonedBlock& block : poisoned) {
+    if (address >= block.begin && address < block.end) {
+      WriteStderr("\nauroralab: the request of a ");
+      WriteStderr(block.method);
+      WriteStderr(" handler was ");
+      WriteStderr(rpc_internal::kUseAfterHandlerMessage);
+      WriteStderr(" (see \"Handlers\" in docs/framework.md).\n");
+      break;
+    }
+  }
+  sigaction(sig, sig == SIGBUS ? &previous_bus : &previous_segv, nullptr);
+}
+
+void InstallFaultHandler() {
+  static const bool installed = [] {
+    struct sigaction action;
+    std::memset(&action, 0, sizeof(action));
+    action.sa_sigaction = OnFault;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGSEGV, &action, &previous_segv);
+    sigaction(SIGBUS, &action, &previous_bus);
+    return true;
+  }();
+  (void)installed;
+}
 
 // live_endpoints[serial]: whether the endpoint with that serial number is
 // alive. Serials are dense (one per node incarnation), so a byte each is
@@ -16,6 +78,37 @@ std::vector<uint8_t>& LiveEndpoints() {
 }
 
 }  // namespace
+
+void* rpc_internal::AllocatePoisonable(size_t bytes) {
+  const size_t length = PageRound(bytes);
+  // Once the ring of poisoned blocks is full, its oldest block is reused
+  // (made accessible again) instead of mapping a new one: one mprotect per
+  // request rather than a map and an unmap.
+  PoisonedBlock& oldest = poisoned[poisoned_next];
+  if (oldest.begin != 0 && oldest.end - oldest.begin == length) {
+    void* block = reinterpret_cast<void*>(oldest.begin);
+    oldest = PoisonedBlock();
+    if (mprotect(block, length, PROT_READ | PROT_WRITE) == 0) return block;
+    munmap(block, length);
+  }
+  void* block = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (block == MAP_FAILED) {
+    std::fprintf(stderr, "auroralab: out of memory for a request message\n");
+    std::abort();
+  }
+  return block;
+}
+
+void rpc_internal::Poison(void* block, size_t bytes, const char* method) {
+  InstallFaultHandler();
+  const size_t length = PageRound(bytes);
+  mprotect(block, length, PROT_NONE);
+  PoisonedBlock& slot = poisoned[poisoned_next];
+  if (slot.begin != 0) munmap(reinterpret_cast<void*>(slot.begin), slot.end - slot.begin);
+  slot = PoisonedBlock{reinterpret_cast<uintptr_t>(block),
+                       reinterpret_cast<uintptr_t>(block) + length, method};
+  poisoned_next = (poisoned_next + 1) % kPoisonedKept;
+}
 
 std::vector<RawResponder::State*>& RawResponder::FreeStates() {
   static auto* free_states = new std::vector<State*>();
@@ -39,21 +132,22 @@ RawResponder::State* RawResponder::NewState() {
 void RawResponder::Recycle(State* state) { FreeStates().push_back(state); }
 
 void RawResponder::Reply(std::string_view body) const {
-  Send(absl::OkStatus(), [body](std::string* out) { out->assign(body); });
+  Send(absl::OkStatus(), [body](std::string* out) {
+    if (body.size() > kMaxMessageBytes) return false;
+    out->assign(body);
+    return true;
+  });
 }
 
-void RawResponder::ReplyWith(absl::FunctionRef<void(std::string* body)> write_body) const {
-  Send(absl::OkStatus(), write_body);
-}
+void RawResponder::ReplyWith(BodyWriter write_body) const { Send(absl::OkStatus(), write_body); }
 
 void RawResponder::Fail(const absl::Status& status) const {
   // An OK "failure" would look like an empty reply; make the bug visible.
   Send(status.ok() ? absl::InternalError("Fail() called with an OK status") : status,
-       [](std::string*) {});
+       [](std::string*) { return true; });
 }
 
-void RawResponder::Send(const absl::Status& status,
-                        absl::FunctionRef<void(std::string*)> write_body) const {
+void RawResponder::Send(const absl::Status& status, BodyWriter write_body) const {
   if (!LiveEndpoints()[state_->endpoint_serial]) {
     return;  // our incarnation crashed: the reply dies with it
   }
@@ -80,9 +174,13 @@ RpcEndpoint::RpcEndpoint(Simulator& sim, Network& network, NodeId self, uint64_t
   LiveEndpoints().push_back(1);  // at index serial_
 }
 
-RpcEndpoint::~RpcEndpoint() {
+RpcEndpoint::~RpcEndpoint() { Close(); }
+
+void RpcEndpoint::Close() {
+  closed_ = true;
   LiveEndpoints()[serial_] = 0;
   sim_.Cancel(deadline_timer_);
+  deadline_timer_ = kNoEvent;
 }
 
 MethodId RpcEndpoint::IdOf(const char* name) {
@@ -97,31 +195,50 @@ MethodId RpcEndpoint::IdOf(const char* name) {
 void RpcEndpoint::CallRaw(NodeId to, std::string_view method, std::string_view body,
                           Duration timeout, RawDone done) {
   StartCall(
-      to, InternMethod(method), [body](std::string* out) { out->assign(body); }, timeout,
-      std::move(done));
+      to, InternMethod(method),
+      [body](std::string* out) {
+        if (body.size() > kMaxMessageBytes) return false;
+        out->assign(body);
+        return true;
+      },
+      timeout, std::move(done));
 }
 
-void RpcEndpoint::StartCall(NodeId to, MethodId method,
-                            absl::FunctionRef<void(std::string*)> write_body, Duration timeout,
+void RpcEndpoint::StartCall(NodeId to, MethodId method, BodyWriter write_body, Duration timeout,
                             RawDone done) {
-  if (next_call_id_ - first_call_id_ == calls_.size()) GrowCalls();
+  if (closed_) return;  // a crashed incarnation's code still running
+  if (next_call_id_ - first_call_id_ == calls_.size()) MakeRoomForACall();
   const uint64_t call_id = next_call_id_++;
-  calls_[call_id & (calls_.size() - 1)] = PendingCall{std::move(done), to, method};
-  deadlines_.push({AddSaturating(sim_.Now(), timeout), call_id});
+  const Time deadline = AddSaturating(sim_.Now(), timeout);
+  calls_[call_id & (calls_.size() - 1)] = PendingCall{std::move(done), to, method, deadline};
   ++active_calls_;
-  ArmDeadlineTimer();
   Packet& p = network_.NewPacket();
+  if (!write_body(&p.body)) {
+    network_.Discard(p);
+    // Completed from an event of its own: `done` never runs inside Call().
+    sim_.Schedule(0, [this, serial = serial_, call_id, method] {
+      if (!LiveEndpoints()[serial]) return;
+      Complete(call_id, absl::InvalidArgumentError(
+                            absl::StrCat(MethodName(method), " request is larger than the ",
+                                         kMaxMessageBytes, "-byte message limit")));
+    });
+    return;
+  }
+  if (deadline != kForever) {  // a kForever timeout never expires
+    deadlines_.push({deadline, call_id});
+    ArmDeadlineTimer();
+  }
   p.from = self_;
   p.to = to;
   p.kind = PacketKind::kRequest;
   p.call_id = call_id;
   p.method = method;
   p.from_incarnation = incarnation_;
-  write_body(&p.body);
   send_(p);
 }
 
 void RpcEndpoint::ArmDeadlineTimer() {
+  if (closed_) return;
   // Drop entries of calls that already completed.
   while (!deadlines_.empty() && FindPending(deadlines_.top().second) == nullptr) {
     deadlines_.pop();
@@ -147,6 +264,8 @@ void RpcEndpoint::ExpireDeadlines() {
     const std::string message =
         absl::StrCat(MethodName(call->method), " to node ", call->peer, " timed out");
     Complete(call_id, absl::DeadlineExceededError(message));
+    // The callback may have crashed this node: then its other calls vanish.
+    if (closed_) return;
   }
   ArmDeadlineTimer();
 }
@@ -156,40 +275,76 @@ void RpcEndpoint::HandleRaw(std::string_view method, RawHandler handler) {
 }
 
 void RpcEndpoint::SetHandler(MethodId method, RawHandler handler) {
-  if (method >= handlers_.size()) handlers_.resize(method + 1);
   if (method == running_handler_) {
     // Replacing the handler that is running now (a handler that re-registers
     // itself) would destroy it mid-call: swap it in once it returns.
     replacement_handler_ = std::move(handler);
     return;
   }
-  // An empty handler unregisters the method.
-  handlers_[method] = handler ? std::make_unique<RawHandler>(std::move(handler)) : nullptr;
+  auto it = std::find_if(handlers_.begin(), handlers_.end(),
+                         [method](const auto& entry) { return entry.first == method; });
+  if (!handler) {  // an empty handler unregisters the method
+    if (it != handlers_.end()) handlers_.erase(it);
+    return;
+  }
+  auto owned = std::make_unique<RawHandler>(std::move(handler));
+  if (it != handlers_.end()) {
+    it->second = std::move(owned);
+  } else {
+    handlers_.emplace_back(method, std::move(owned));
+  }
 }
 
-void RpcEndpoint::GrowCalls() {
-  std::vector<PendingCall> bigger(std::max<size_t>(8, 2 * calls_.size()));
-  for (uint64_t id = first_call_id_; id < next_call_id_; ++id) {
-    bigger[id & (bigger.size() - 1)] = std::move(calls_[id & (calls_.size() - 1)]);
+RpcEndpoint::PendingCall* RpcEndpoint::FindOldCall(uint64_t call_id) {
+  if (old_calls_.empty()) return nullptr;
+  auto it = old_calls_.find(call_id);
+  return it == old_calls_.end() ? nullptr : &it->second;
+}
+
+void RpcEndpoint::AdvanceFirstCall() {
+  while (first_call_id_ < next_call_id_ && !calls_[first_call_id_ & (calls_.size() - 1)].done) {
+    ++first_call_id_;
   }
-  calls_ = std::move(bigger);
+}
+
+void RpcEndpoint::MakeRoomForACall() {
+  if (calls_.empty() || active_calls_ - old_calls_.size() > calls_.size() / 2) {
+    // Mostly pending: double the ring.
+    std::vector<PendingCall> bigger(std::max<size_t>(8, 2 * calls_.size()));
+    for (uint64_t id = first_call_id_; id < next_call_id_; ++id) {
+      bigger[id & (bigger.size() - 1)] = std::move(calls_[id & (calls_.size() - 1)]);
+    }
+    calls_ = std::move(bigger);
+    return;
+  }
+  // Mostly completed, but an old call pins the start of the ring: move the
+  // oldest pending calls out until a place is free.
+  while (next_call_id_ - first_call_id_ == calls_.size()) {
+    PendingCall& oldest = calls_[first_call_id_ & (calls_.size() - 1)];
+    old_calls_.emplace(first_call_id_, std::move(oldest));
+    oldest.done = nullptr;
+    ++first_call_id_;
+    AdvanceFirstCall();
+  }
 }
 
 void RpcEndpoint::Complete(uint64_t call_id, absl::StatusOr<std::string_view> result) {
   PendingCall* call = FindPending(call_id);
   if (call == nullptr) return;
   RawDone done = std::move(call->done);
-  call->done = nullptr;
   --active_calls_;
-  while (first_call_id_ < next_call_id_ && !calls_[first_call_id_ & (calls_.size() - 1)].done) {
-    ++first_call_id_;
+  if (call_id < first_call_id_) {
+    old_calls_.erase(call_id);
+  } else {
+    call->done = nullptr;
+    AdvanceFirstCall();
   }
   done(std::move(result));
 }
 
 void RpcEndpoint::SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id, MethodId method,
-                            const absl::Status& status,
-                            absl::FunctionRef<void(std::string*)> write_body) {
+                            const absl::Status& status, BodyWriter write_body) {
+  if (closed_) return;
   Packet& p = network_.NewPacket();
   p.from = self_;
   p.to = to;
@@ -200,7 +355,12 @@ void RpcEndpoint::SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id
   p.method = method;
   p.status_code = static_cast<int>(status.code());
   if (status.ok()) {
-    write_body(&p.body);
+    if (!write_body(&p.body)) {
+      p.body.clear();
+      p.status_code = static_cast<int>(absl::StatusCode::kInvalidArgument);
+      p.status_message = absl::StrCat(MethodName(method), " reply is larger than the ",
+                                      kMaxMessageBytes, "-byte message limit");
+    }
   } else {
     p.status_message.assign(status.message().data(), status.message().size());
   }
@@ -208,10 +368,22 @@ void RpcEndpoint::SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id
 }
 
 void RpcEndpoint::OnPacket(const Packet& packet) {
+  if (closed_) return;
   if (packet.kind == PacketKind::kReply) {
-    if (FindPending(packet.call_id) == nullptr) {
+    const PendingCall* call = FindPending(packet.call_id);
+    if (call == nullptr) {
       sim_.trace().Record(sim_.Now(), TraceKind::kLog, self_, packet.from,
                           "late or duplicate reply ignored", packet.call_id);
+      return;
+    }
+    if (sim_.Now() >= call->deadline) {
+      // Exactly at the deadline: the timeout wins, whichever of the two
+      // same-time events happens to run first.
+      sim_.trace().Record(sim_.Now(), TraceKind::kLog, self_, packet.from,
+                          "reply at the deadline: too late", packet.call_id);
+      Complete(packet.call_id,
+               absl::DeadlineExceededError(
+                   absl::StrCat(MethodName(call->method), " to node ", call->peer, " timed out")));
       return;
     }
     const auto code = static_cast<absl::StatusCode>(packet.status_code);
@@ -230,16 +402,23 @@ void RpcEndpoint::OnPacket(const Packet& packet) {
   state->call_id = packet.call_id;
   state->method = packet.method;
   RawResponder responder(state);
-  if (packet.method >= handlers_.size() || handlers_[packet.method] == nullptr) {
+  RawHandler* handler = FindHandler(packet.method);
+  if (handler == nullptr) {
     responder.Fail(absl::UnimplementedError(
         absl::StrCat("no handler for ", MethodName(packet.method), " on node ", self_)));
     return;
   }
-  // Nodes cannot reach the world, so a handler cannot destroy this endpoint;
-  // it can only replace itself, which SetHandler defers until it returns.
+  // A handler may replace itself, which SetHandler defers until it returns.
+  // It may also crash its own node through a test's World: the world then
+  // closes this endpoint but frees it only after the current event, so the
+  // handler and `this` stay valid here.
   running_handler_ = packet.method;
-  (*handlers_[packet.method])(packet.body, std::move(responder));
+  (*handler)(packet.body, std::move(responder));
   running_handler_ = kNoneRunning;
+  if (closed_) {
+    replacement_handler_.reset();
+    return;
+  }
   if (replacement_handler_.has_value()) {
     RawHandler replacement = std::move(*replacement_handler_);
     replacement_handler_.reset();

@@ -26,14 +26,29 @@
 //   to a call from an old incarnation never reaches the new one.
 // - The request a handler gets is valid only while the handler runs (it is
 //   parsed into a recycled message): copy what you keep. The Responder may
-//   be kept and used later. A handler may register handlers, even its own
+//   be kept and used later. In builds with assertions (every test build but
+//   --config=opt), the request's memory is made inaccessible when the
+//   handler returns, so code that kept a reference to it dies at its first
+//   use with a message naming this rule, instead of silently reading the
+//   next request. A handler may register handlers, even its own
 //   replacement, which takes over once it returns.
+// - Messages are at most kMaxMessageBytes serialized. A larger request
+//   completes its call with InvalidArgument (nothing is sent); a larger
+//   reply reaches the caller as InvalidArgument instead.
+// - A call times out at its deadline (now + timeout when it was made): a
+//   reply arriving at the deadline or later is too late, whatever else runs
+//   at that same virtual time. A timeout of kForever never expires.
+// - A node may crash itself (through a test's World) from inside its own
+//   handler, RPC callback or timer: the endpoint is closed at once (no more
+//   callbacks, sends or replies) and freed only after the current event.
 #ifndef AURORALAB_LABS_FRAMEWORK_RPC_H_
 #define AURORALAB_LABS_FRAMEWORK_RPC_H_
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <new>
 #include <optional>
 #include <queue>
 #include <string>
@@ -62,13 +77,47 @@ struct Method {
 
 class RpcEndpoint;
 
+// The largest serialized request or reply body. Protobuf cannot parse 2 GiB
+// or more, and a bound well below that keeps a runaway message a clear
+// error rather than a crash.
+inline constexpr size_t kMaxMessageBytes = size_t{64} << 20;
+
+namespace rpc_internal {
+// Whether typed handlers poison their request once they return (see the
+// contract above): on in builds with assertions, off in --config=opt so the
+// benchmarks measure the recycling fast path.
+#ifdef NDEBUG
+inline constexpr bool kPoisonRecycledRequests = false;
+#else
+inline constexpr bool kPoisonRecycledRequests = true;
+#endif
+// Page-aligned memory for one request message, and its poisoning: after
+// Poison() any access faults, and the fault handler this installs prints
+// which method's request was used too late and the rule it broke. The most
+// recent poisoned blocks stay inaccessible; older ones are returned to the
+// system, so memory stays bounded.
+void* AllocatePoisonable(size_t bytes);
+void Poison(void* block, size_t bytes, const char* method);
+// The message the fault handler prints, for tests to match.
+inline constexpr char kUseAfterHandlerMessage[] =
+    "used after its handler returned. The request a handler receives is valid only while the "
+    "handler runs: copy the fields you keep";
+}  // namespace rpc_internal
+
 // Serializes `message` into `body`, reusing body's buffer: the size pass
 // and the write pass of SerializeToString, without its other bookkeeping.
+// Returns false (and writes nothing) if it would exceed kMaxMessageBytes.
 template <typename Message>
-void SerializeInto(const Message& message, std::string* body) {
-  body->resize(message.ByteSizeLong());
+bool SerializeInto(const Message& message, std::string* body) {
+  const size_t size = message.ByteSizeLong();
+  if (size > kMaxMessageBytes) return false;
+  body->resize(size);
   message.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(body->data()));
+  return true;
 }
+
+// Writes a message body into a packet's buffer; false if it is too large.
+using BodyWriter = absl::FunctionRef<bool(std::string* body)>;
 
 // The right to answer one request. Copyable; the first Reply/Fail wins and
 // later ones are ignored (and logged), as a real server could not answer
@@ -92,7 +141,7 @@ class RawResponder {
   void Reply(std::string_view body) const;
   // Replies with a body written straight into the outgoing packet's buffer
   // (no copy); `write_body` is not called if the reply would be dropped.
-  void ReplyWith(absl::FunctionRef<void(std::string* body)> write_body) const;
+  void ReplyWith(BodyWriter write_body) const;
   void Fail(const absl::Status& status) const;
 
  private:
@@ -118,7 +167,7 @@ class RawResponder {
   static std::vector<State*>& FreeStates();
   // Puts a state no responder refers to any more back on the free list.
   static void Recycle(State* state);
-  void Send(const absl::Status& status, absl::FunctionRef<void(std::string*)> write_body) const;
+  void Send(const absl::Status& status, BodyWriter write_body) const;
   State* state_;
 };
 
@@ -128,7 +177,7 @@ class Responder {
   explicit Responder(RawResponder raw) : raw_(std::move(raw)) {}
   NodeId caller() const { return raw_.caller(); }
   void Reply(const ReplyMessage& reply) const {
-    raw_.ReplyWith([&reply](std::string* body) { SerializeInto(reply, body); });
+    raw_.ReplyWith([&reply](std::string* body) { return SerializeInto(reply, body); });
   }
   void Fail(const absl::Status& status) const { raw_.Fail(status); }
 
@@ -159,13 +208,13 @@ class RpcEndpoint {
     static_assert(std::is_invocable_v<Done&, absl::StatusOr<Reply>>,
                   "done must be callable with absl::StatusOr<Reply>");
     StartCall(
-        to, IdOf(method.name), [&request](std::string* body) { SerializeInto(request, body); },
-        timeout,
+        to, IdOf(method.name),
+        [&request](std::string* body) { return SerializeInto(request, body); }, timeout,
         [name = method.name,
          done = std::move(done)](absl::StatusOr<std::string_view> body) mutable {
           if (!body.ok()) return done(absl::StatusOr<Reply>(body.status()));
           Reply reply;
-          if (!reply.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
+          if (!ParseBody(*body, reply)) {
             return done(absl::StatusOr<Reply>(
                 absl::DataLossError(absl::StrCat("malformed reply to ", name))));
           }
@@ -177,6 +226,23 @@ class RpcEndpoint {
   template <typename Request, typename Reply>
   void Handle(const Method<Request, Reply>& method,
               std::type_identity_t<std::function<void(const Request&, Responder<Reply>)>> handler) {
+    if constexpr (rpc_internal::kPoisonRecycledRequests) {
+      // Each request in its own pages, made inaccessible once the handler
+      // returns: a kept reference fails loudly at its first use.
+      SetHandler(IdOf(method.name), [name = method.name, handler = std::move(handler)](
+                                        std::string_view body, RawResponder responder) {
+        void* block = rpc_internal::AllocatePoisonable(sizeof(Request));
+        Request* request = new (block) Request();
+        if (ParseBody(body, *request)) {
+          handler(*request, Responder<Reply>(std::move(responder)));
+        } else {
+          responder.Fail(absl::InvalidArgumentError(absl::StrCat("malformed ", name, " request")));
+        }
+        request->~Request();
+        rpc_internal::Poison(block, sizeof(Request), name);
+      });
+      return;
+    }
     // Requests are parsed into recycled messages, which keep their string
     // buffers from one request to the next. A pool rather than one message,
     // in case a handler somehow runs inside another.
@@ -190,7 +256,7 @@ class RpcEndpoint {
         request = std::move(spares->back());
         spares->pop_back();
       }
-      if (request->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+      if (ParseBody(body, *request)) {
         handler(*request, Responder<Reply>(std::move(responder)));
       } else {
         responder.Fail(absl::InvalidArgumentError(absl::StrCat("malformed ", name, " request")));
@@ -210,27 +276,49 @@ class RpcEndpoint {
 
   size_t pending_calls() const { return active_calls_; }
 
+  // Closes the endpoint of a crashed incarnation: no callback runs, nothing
+  // is sent and no reply goes out from now on. Called by the world; the
+  // endpoint itself may be freed only after the running event.
+  void Close();
+
+  // For tests that memory follows what is live: places in the pending-call
+  // ring, and handler slots.
+  size_t TEST_call_ring_size() const { return calls_.size(); }
+  size_t TEST_handler_slots() const { return handlers_.size(); }
+
  private:
   friend class RawResponder;
   struct PendingCall {
     RawDone done;  // empty once the call has completed
     NodeId peer;
     MethodId method;  // for the timeout message
+    Time deadline;
   };
+  template <typename Message>
+  static bool ParseBody(std::string_view body, Message& message) {
+    return body.size() <= kMaxMessageBytes &&
+           message.ParseFromArray(body.data(), static_cast<int>(body.size()));
+  }
   // The interned id of a method name with static storage, remembered by
   // the name's address.
   MethodId IdOf(const char* name);
-  void StartCall(NodeId to, MethodId method, absl::FunctionRef<void(std::string*)> write_body,
-                 Duration timeout, RawDone done);
+  void StartCall(NodeId to, MethodId method, BodyWriter write_body, Duration timeout, RawDone done);
   void SetHandler(MethodId method, RawHandler handler);
   // The pending call with this id, or null if it completed (or never was).
   PendingCall* FindPending(uint64_t call_id) {
-    if (call_id < first_call_id_ || call_id >= next_call_id_) return nullptr;
+    if (call_id >= next_call_id_) return nullptr;
+    if (call_id < first_call_id_) return FindOldCall(call_id);
     PendingCall& call = calls_[call_id & (calls_.size() - 1)];
     return call.done ? &call : nullptr;
   }
-  // Doubles the ring when every place in it is taken.
-  void GrowCalls();
+  PendingCall* FindOldCall(uint64_t call_id);
+  // Makes room for one more call: doubles the ring when most of it is
+  // pending, otherwise moves the oldest pending calls out to `old_calls_`,
+  // so one long-pending call does not make the ring grow with every later
+  // call.
+  void MakeRoomForACall();
+  // Advances first_call_id_ past completed calls.
+  void AdvanceFirstCall();
   // (deadline, call id), earliest first. Entries of calls that completed
   // are skipped when they surface, so completing a call costs nothing here.
   using Deadline = std::pair<Time, uint64_t>;
@@ -242,7 +330,13 @@ class RpcEndpoint {
 
   void Complete(uint64_t call_id, absl::StatusOr<std::string_view> result);
   void SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id, MethodId method,
-                 const absl::Status& status, absl::FunctionRef<void(std::string*)> write_body);
+                 const absl::Status& status, BodyWriter write_body);
+  RawHandler* FindHandler(MethodId method) {
+    for (auto& [id, handler] : handlers_) {
+      if (id == method) return handler.get();
+    }
+    return nullptr;
+  }
 
   Simulator& sim_;
   Network& network_;
@@ -254,15 +348,19 @@ class RpcEndpoint {
   // oldest call still pending. Ids are handed out in order, so this does
   // the job of a hash map without hashing.
   std::vector<PendingCall> calls_;  // its size is a power of two
+  // Pending calls older than first_call_id_, moved out of the ring.
+  std::map<uint64_t, PendingCall> old_calls_;
   uint64_t first_call_id_ = 1;
   uint64_t next_call_id_ = 1;
   size_t active_calls_ = 0;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<Deadline>> deadlines_;
   EventId deadline_timer_ = kNoEvent;
   Time deadline_timer_at_ = kForever;
-  // [MethodId]; null: no handler. Each handler on the heap, so that a
-  // running handler stays put while it registers others.
-  std::vector<std::unique_ptr<RawHandler>> handlers_;
+  // (method, handler) for each registered method: a node serves a handful,
+  // so a short vector beats a table indexed by the process-wide MethodId.
+  // Each handler on the heap, so that a running handler stays put while it
+  // registers others.
+  std::vector<std::pair<MethodId, std::unique_ptr<RawHandler>>> handlers_;
   // The handler running now, and its replacement if it re-registered itself
   // (an empty replacement unregisters the method).
   static constexpr MethodId kNoneRunning = UINT32_MAX;
@@ -273,6 +371,7 @@ class RpcEndpoint {
   std::vector<std::pair<const char*, MethodId>> method_ids_;
   // Responders check that this serial is still alive before using `this`.
   uint64_t serial_;
+  bool closed_ = false;
 };
 
 }  // namespace auroralab

@@ -8,19 +8,24 @@
 //   }
 //
 // Seeds: 1..N with N = `default_seeds` (kept small so the suite is fast).
-// AURORALAB_SEEDS=K runs seeds 1..K; AURORALAB_SEED=S runs only seed S
-// (./lab test --seeds=K / --seed=S set these).
+// AURORALAB_SEEDS=K runs seeds 1..K; AURORALAB_SEED=S runs only seed S, 0
+// included (./lab test --seeds=K / --seed=S set these). AURORALAB_SEEDS=0
+// runs nothing, so it is an error: the test fails saying so.
 //
 // When a seed fails, the runner stops and prints the seed, a one-line command
 // that replays exactly that run, and the path of the run's trace (JSON lines,
 // written into Bazel's undeclared-outputs directory, or the test's temp dir
 // when run by hand). Every assertion inside the scenario is labelled with its
-// seed.
+// seed. A seed that crashes the process (a segfault, an abort, a sanitizer
+// report) or is killed for taking too long (Bazel's timeout sends SIGTERM)
+// is reported the same way, from a signal handler: seed, replay command,
+// the trace so far and its last events, then the crash proceeds as before.
 #ifndef AURORALAB_LABS_FRAMEWORK_SIM_TEST_H_
 #define AURORALAB_LABS_FRAMEWORK_SIM_TEST_H_
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,10 +50,10 @@ void RunSeeds(const std::function<void(World&)>& scenario, int default_seeds = k
 // The seed of the scenario now running (0 outside RunSeeds).
 uint64_t CurrentSeed();
 
-// The command that replays the current test with `seed` (0: a test that
-// does not take its seed from the environment). Tests that fail outside
+// The command that replays the current test with `seed` (nullopt: a test
+// that does not take its seed from the environment). Tests that fail outside
 // RunSeeds get this line too, printed by a listener this library installs.
-std::string ReplayCommand(uint64_t seed);
+std::string ReplayCommand(std::optional<uint64_t> seed);
 
 // Where a test should write a file named after the current test and seed,
 // e.g. ArtifactPath("history.html"); in Bazel's undeclared-outputs dir.

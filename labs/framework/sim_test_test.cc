@@ -346,5 +346,84 @@ TEST(SimTest, EveryFailingTestGetsAReplayLine) {
       << "a test outside RunSeeds has no seed to replay";
 }
 
+// ---------------------------------------------------------------------------
+// Crashes, seed 0, zero seeds, failures before any event.
+
+void CrashOnSeedTwo(World& world, bool segfault) {
+  world.RunFor(Millis(3));
+  world.trace().Record(world.Now(), TraceKind::kLog, -1, -1, "marker-before-crash");
+  if (world.seed() != 2) return;
+  if (segfault) {
+    volatile int* nowhere = nullptr;
+    *nowhere = 1;
+  }
+  std::abort();
+}
+
+TEST_F(SimTestRunnerDeathTest, AbortingSeedPrintsItsReplayCommandAndTrace) {
+  const std::string trace_path = TracePathFor(2);
+  std::remove(trace_path.c_str());
+  EXPECT_DEATH(RunSeeds([](World& world) { CrashOnSeedTwo(world, /*segfault=*/false); }),
+               AllOf(HasSubstr("[auroralab] CRASHED (ABRT) with seed 2."),
+                     HasSubstr("[auroralab] replay: " + ReplayCommand(2)),
+                     HasSubstr("marker-before-crash")));
+  std::ifstream in(trace_path);
+  ASSERT_TRUE(in.good()) << "no trace written at " << trace_path;
+  std::string last;
+  for (std::string line; std::getline(in, line);) last = line;
+  EXPECT_THAT(last, HasSubstr("\"detail\":\"marker-before-crash\""));
+  std::remove(trace_path.c_str());
+}
+
+TEST_F(SimTestRunnerDeathTest, SegfaultingSeedPrintsItsReplayCommand) {
+  EXPECT_DEATH(RunSeeds([](World& world) { CrashOnSeedTwo(world, /*segfault=*/true); }),
+               AllOf(HasSubstr("[auroralab] CRASHED (SEGV) with seed 2."),
+                     HasSubstr("[auroralab] replay: " + ReplayCommand(2))));
+}
+
+TEST_F(SimTestRunner, SeedZeroReplaysAsSeedZero) {
+  setenv("TEST_TARGET", "//labs/quorum_kv:kv_test", 1);
+  EXPECT_THAT(ReplayCommand(0), HasSubstr(" --seed=0 "));
+  EXPECT_THAT(ReplayCommand(std::nullopt), Not(HasSubstr("--seed")));
+  unsetenv("TEST_TARGET");
+  EXPECT_THAT(ReplayCommand(0), StartsWith("AURORALAB_SEED=0 "));
+  setenv("AURORALAB_SEED", "0", 1);
+  EXPECT_EQ(SeedsToRun(), std::vector<uint64_t>{0});
+}
+
+TEST_F(SimTestRunnerDeathTest, AFailingSeedZeroPrintsAReplayOfSeedZero) {
+  setenv("AURORALAB_SEED", "0", 1);
+  unsetenv("TEST_TARGET");
+  EXPECT_EXIT(
+      {
+        RunSeeds([](World& world) { EXPECT_NE(world.seed(), 0u) << "deliberate failure"; });
+        std::fflush(stderr);
+        std::_Exit(3);
+      },
+      ::testing::ExitedWithCode(3),
+      AllOf(HasSubstr("[auroralab] FAILED with seed 0"),
+            HasSubstr("[auroralab] replay: AURORALAB_SEED=0 <test binary>")));
+}
+
+TEST_F(SimTestRunner, ZeroSeedsIsAFailureNotASilentPass) {
+  setenv("AURORALAB_SEEDS", "0", 1);
+  int runs = 0;
+  EXPECT_NONFATAL_FAILURE(RunSeeds([&runs](World&) { ++runs; }), "no seeds to run");
+  EXPECT_EQ(runs, 0);
+}
+
+TEST_F(SimTestRunnerDeathTest, AFailureBeforeAnyEventSaysSo) {
+  EXPECT_EXIT(
+      {
+        RunSeeds([](World&) { ADD_FAILURE() << "deliberate failure during set-up"; });
+        std::fflush(stderr);
+        std::_Exit(3);
+      },
+      ::testing::ExitedWithCode(3),
+      AllOf(HasSubstr("[auroralab] last events:\n(none: the failure came before the simulation "
+                      "ran any event"),
+            Not(HasSubstr("last events:\n\n"))));
+}
+
 }  // namespace
 }  // namespace auroralab

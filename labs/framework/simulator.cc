@@ -36,6 +36,27 @@ void Simulator::Cancel(EventId id) {
   s.live = false;
   s.fn = nullptr;  // frees what it captured now, not when it surfaces
   ++cancelled_in_queue_;
+  CompactIfMostlyCancelled();
+}
+
+void Simulator::CompactIfMostlyCancelled() {
+  // Amortized: a pass over n entries happens only after n/2 cancellations.
+  if (cancelled_in_queue_ < 1024 || cancelled_in_queue_ * 2 < queue_.size()) return;
+  size_t kept = 0;
+  for (const Event& e : queue_) {
+    if (slots_[SlotOf(e)].live) {
+      queue_[kept++] = e;
+    } else {
+      free_slots_.push_back(SlotOf(e));
+    }
+  }
+  queue_.resize(kept);
+  queue_.shrink_to_fit();
+  cancelled_in_queue_ = 0;
+  // Any heap order gives the same run: events run by (time, sequence).
+  std::make_heap(queue_.begin(), queue_.end(), [](const Event& a, const Event& b) {
+    return Earlier(b, a);  // a max-heap of "later", so the earliest is on top
+  });
 }
 
 bool Simulator::SkipCancelled() {
@@ -95,7 +116,10 @@ bool Simulator::Step() {
   PopTop();
   now_ = event.time;
   ++events_run_;
+  const bool outer = in_event_;
+  in_event_ = true;
   fn();
+  in_event_ = outer;
   return true;
 }
 

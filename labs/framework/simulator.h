@@ -7,7 +7,10 @@
 //
 // Contract: single-threaded. A callback may schedule and cancel events. Time
 // never goes backwards; scheduling in the past runs "now" (after the events
-// already queued for now).
+// already queued for now). kForever means never: an event due at kForever
+// (or a delay that saturates to it) is not queued and never runs, even in
+// RunFor(kForever). Memory follows what is live: cancelled events leave the
+// queue in amortized batches, long before their due time.
 #ifndef AURORALAB_LABS_FRAMEWORK_SIMULATOR_H_
 #define AURORALAB_LABS_FRAMEWORK_SIMULATOR_H_
 
@@ -38,7 +41,8 @@ class Simulator {
   Trace& trace() { return trace_; }
 
   // Runs `fn` (any callable taking no arguments) after `delay` (>= 0) of
-  // virtual time. Returns an id for Cancel.
+  // virtual time. Returns an id for Cancel (kNoEvent for an event at
+  // kForever, which is dropped).
   template <typename Fn>
   EventId Schedule(Duration delay, Fn&& fn) {
     return ScheduleAt(AddSaturating(now_, delay), std::forward<Fn>(fn));
@@ -46,6 +50,7 @@ class Simulator {
   template <typename Fn>
   EventId ScheduleAt(Time when, Fn&& fn) {
     static_assert(std::is_invocable_v<Fn&>, "an event is a callable taking no arguments");
+    if (when == kForever) return kNoEvent;  // never
     const uint32_t slot = TakeSlot();
     slots_[slot].fn = std::forward<Fn>(fn);  // built in place: no extra move
     return Enqueue(when, slot);
@@ -66,6 +71,9 @@ class Simulator {
 
   size_t pending_events() const { return queue_.size() - cancelled_in_queue_; }
   uint64_t events_run() const { return events_run_; }
+  // Whether an event's callback is running now (false between events, e.g.
+  // in a test's own code between RunFor calls).
+  bool in_event() const { return in_event_; }
 
  private:
   // Heap entries are 16-byte PODs; the callbacks stay put in `slots_`, so
@@ -112,6 +120,9 @@ class Simulator {
 
   // Removes cancelled events from the top; returns false if the queue is empty.
   bool SkipCancelled();
+  // Drops every cancelled event from the heap and frees its slot, once they
+  // are more than half of it.
+  void CompactIfMostlyCancelled();
   // Takes the top event off the heap and frees its slot for reuse.
   void PopTop();
 
@@ -123,6 +134,7 @@ class Simulator {
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
   size_t cancelled_in_queue_ = 0;
+  bool in_event_ = false;
   Rng rng_;
   Trace trace_;
 

@@ -47,6 +47,11 @@ uint64_t Trace::HashDetail(std::string_view detail) {
 
 void Trace::Keep(Time time, TraceKind kind, int node, int peer, std::string_view detail,
                  uint64_t id, bool reply) {
+  if (keep_last_ > 0 && events_.size() >= 2 * keep_last_ - 1) {
+    const size_t trim = events_.size() - (keep_last_ - 1);
+    events_.erase(events_.begin(), events_.begin() + static_cast<ptrdiff_t>(trim));
+    events_trimmed_ += trim;
+  }
   events_.push_back(TraceEvent{time, kind, node, peer, id, reply, std::string(detail)});
 }
 
@@ -61,6 +66,17 @@ std::string Trace::NodeName(int node) const {
 absl::Status Trace::WriteJsonLines(const std::string& path) const {
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "w"), &std::fclose);
   if (f == nullptr) return absl::UnavailableError(absl::StrCat("cannot write trace to ", path));
+  if (events_trimmed_ > 0) {
+    // A bounded trace says what it left out, as a world event at the time
+    // of the first event kept.
+    const std::string line = absl::StrFormat(
+        R"json({"t_us":%d,"kind":"log","node":"world","detail":"%d earlier events not kept (bounded trace)"})json"
+        "\n",
+        events_.empty() ? 0 : events_.front().time, events_trimmed_);
+    if (std::fputs(line.c_str(), f.get()) < 0) {
+      return absl::DataLossError(absl::StrCat("short write to ", path));
+    }
+  }
   for (const TraceEvent& e : events_) {
     std::string line = absl::StrFormat(R"({"t_us":%d,"kind":"%s","node":"%s")", e.time,
                                        TraceKindName(e.kind), JsonEscape(NodeName(e.node)));

@@ -3,9 +3,19 @@
 // Every send, delivery, drop, timer, crash, restart, partition change and
 // node log line is recorded with its virtual time. The trace keeps a running
 // 64-bit digest of all events, so two runs can be compared cheaply: the same
-// seed must give the same digest (the determinism self-check). Keeping the
-// events themselves is optional (benchmarks turn it off); the digest is
-// always computed.
+// seed must give the same digest (the determinism self-check). The digest
+// covers every field of every event and, for messages, a hash of the body
+// (and of a reply's status), so runs that differ only in what a message
+// says have different digests.
+//
+// Keeping the events themselves is optional, in three modes:
+//   - all events (the default): for tests, whose failures write the whole
+//     trace; ~150 bytes per event;
+//   - the last N events (set_keep_last(N)): for long runs and benchmarks
+//     that still want a failure's recent history; memory stays below 2N
+//     events however long the run;
+//   - none (set_keep_events(false)): the digest and count only.
+// The digest and event count are the same in every mode.
 #ifndef AURORALAB_LABS_FRAMEWORK_TRACE_H_
 #define AURORALAB_LABS_FRAMEWORK_TRACE_H_
 
@@ -64,6 +74,12 @@ class Trace {
   // Whether events are kept in memory (the digest is kept regardless).
   void set_keep_events(bool keep) { keep_events_ = keep; }
   bool keep_events() const { return keep_events_; }
+  // Keeps only the most recent `n` events (at least n, at most 2n - 1 of
+  // them, so trimming is amortized); 0 keeps all.
+  void set_keep_last(size_t n) { keep_last_ = n; }
+  size_t keep_last() const { return keep_last_; }
+  // Events recorded but no longer kept (trimmed by keep_last).
+  uint64_t events_trimmed() const { return events_trimmed_; }
 
   // `detail` is copied only when events are kept; `id` is a number that
   // belongs to the event (an RPC call id), cheap to record on hot paths.
@@ -90,6 +106,8 @@ class Trace {
   void SetLastPayload(std::string payload) {
     if (keep_events_ && !events_.empty()) events_.back().payload = std::move(payload);
   }
+  // Folds `word` into `hash` (e.g. a message body's hash into its method's).
+  static uint64_t Combine(uint64_t hash, uint64_t word) { return MixWord(hash, word); }
 
   uint64_t digest() const { return digest_; }
   uint64_t event_count() const { return event_count_; }
@@ -115,6 +133,8 @@ class Trace {
   std::string NodeName(int node) const;
 
   bool keep_events_ = true;
+  size_t keep_last_ = 0;
+  uint64_t events_trimmed_ = 0;
   uint64_t digest_ = 0xcbf29ce484222325ULL;  // FNV-1a offset basis
   uint64_t event_count_ = 0;
   std::vector<TraceEvent> events_;

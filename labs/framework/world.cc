@@ -20,6 +20,12 @@ NodeContext::NodeContext(World& world, NodeId id, uint64_t incarnation, Rng rng)
 
 NodeContext::~NodeContext() { *alive_ = false; }
 
+void NodeContext::Close() {
+  *alive_ = false;
+  rpc_.Close();
+  disk_.Close();
+}
+
 const std::string& NodeContext::name() const { return world_.name(id_); }
 int NodeContext::az() const { return world_.az(id_); }
 Time NodeContext::Now() const { return world_.Now(); }
@@ -39,14 +45,32 @@ void NodeContext::Log(std::string_view message) {
   world_.trace().Record(Now(), TraceKind::kLog, id_, -1, message);
 }
 
+absl::Status ValidateWorldOptions(const WorldOptions& options) {
+  if (absl::Status s = ValidateNetworkConfig(options.network); !s.ok()) return s;
+  return ValidateDiskConfig(options.disk);
+}
+
+namespace {
+// Options are checked before anything is built from them.
+const WorldOptions& CheckedOptions(const WorldOptions& options) {
+  if (absl::Status s = ValidateWorldOptions(options); !s.ok()) {
+    std::fprintf(stderr, "auroralab: invalid WorldOptions: %s\n", std::string(s.message()).c_str());
+    std::abort();
+  }
+  return options;
+}
+}  // namespace
+
 World::World(WorldOptions options)
-    : options_(std::move(options)), sim_(options_.seed), network_(sim_, options_.network) {
+    : options_(CheckedOptions(options)), sim_(options_.seed), network_(sim_, options_.network) {
   sim_.trace().set_keep_events(options_.keep_trace);
+  sim_.trace().set_keep_last(options_.trace_keep_last);
   network_.set_deliver([this](Packet& p) { Deliver(p); });
 }
 
 World::~World() {
   // Destroy nodes before the simulator and network they point into.
+  crashed_.clear();
   for (NodeSlot& slot : nodes_) {
     slot.instance.reset();
     slot.ctx.reset();
@@ -87,12 +111,48 @@ void World::StartIncarnation(NodeId id) {
   slot.instance->Start();
 }
 
-void World::Crash(NodeId id) {
+void World::Crash(NodeId id) { CrashFor(FaultOwner::kTest, id); }
+
+void World::CrashFor(FaultOwner owner, NodeId id) {
+  NodeSlot& slot = nodes_.at(id);
+  slot.down_owners |= 1u << static_cast<int>(owner);
+  CrashNow(id);
+}
+
+void World::RestartFor(FaultOwner owner, NodeId id) {
+  NodeSlot& slot = nodes_.at(id);
+  slot.down_owners &= ~(1u << static_cast<int>(owner));
+  if (slot.down_owners == 0) Restart(id);
+}
+
+void World::FailNextSyncs(NodeId id, int n) {
+  nodes_.at(id).disk->fail_next_syncs_ = std::max(n, 0);
+  trace().Record(Now(), TraceKind::kDisk, id, -1, absl::StrCat("fail the next ", n, " syncs"));
+}
+
+void World::FailNextWrites(NodeId id, int n) {
+  nodes_.at(id).disk->fail_next_writes_ = std::max(n, 0);
+  trace().Record(Now(), TraceKind::kDisk, id, -1, absl::StrCat("fail the next ", n, " writes"));
+}
+
+void World::CrashNow(NodeId id) {
   NodeSlot& slot = nodes_.at(id);
   if (slot.instance == nullptr) return;
   trace().Record(Now(), TraceKind::kCrash, id, -1, absl::StrCat("incarnation ", slot.incarnation));
-  slot.instance.reset();
-  slot.ctx.reset();
+  // The crashed node's code may be running right now (it crashed itself
+  // from a handler, callback or timer): close it at once, free it only
+  // after the running event.
+  slot.ctx->Close();
+  crashed_.push_back(Crashed{std::move(slot.ctx), std::move(slot.instance)});
+  if (!sim_.in_event()) {
+    FreeCrashed();
+  } else if (!free_crashed_scheduled_) {
+    free_crashed_scheduled_ = true;
+    sim_.Schedule(0, [this] {
+      free_crashed_scheduled_ = false;
+      FreeCrashed();
+    });
+  }
   Rng disk_rng = sim_.rng().Fork();
   const std::string lost = slot.disk->Crash(disk_rng, options_.disk.torn_write_probability);
   trace().Record(Now(), TraceKind::kDisk, id, -1, lost);
@@ -100,6 +160,7 @@ void World::Crash(NodeId id) {
 
 void World::Restart(NodeId id) {
   NodeSlot& slot = nodes_.at(id);
+  slot.down_owners = 0;
   if (slot.instance != nullptr) return;
   trace().Record(Now(), TraceKind::kRestart, id, -1,
                  absl::StrCat("incarnation ", slot.incarnation + 1));
@@ -183,46 +244,42 @@ std::function<void()> ApplyRandomFault(NemesisState& s) {
     chosen.push_back(pool[j]);
     pool.erase(pool.begin() + j);
   }
-  // Each fault is undone exactly: nodes the test had crashed stay down,
-  // links the test had cut stay cut.
+  // Every fault is the nemesis's own (FaultOwner::kNemesis), so its undo
+  // touches nothing the test did meanwhile.
+  constexpr FaultOwner kOwner = FaultOwner::kNemesis;
   switch (kinds[s.rng.Uniform(kinds.size())]) {
     case 0: {
       std::vector<NodeId> crashed;
       for (NodeId n : chosen) {
         if (!w.IsUp(n)) continue;
-        w.Crash(n);
+        w.CrashFor(kOwner, n);
         crashed.push_back(n);
       }
       return [&w, crashed] {
-        for (NodeId n : crashed) w.Restart(n);
+        for (NodeId n : crashed) w.RestartFor(kOwner, n);
       };
     }
     case 1: {
       std::vector<std::pair<NodeId, NodeId>> cut;
       for (NodeId n : chosen) {
-        for (const auto& link : w.network().BlockLinks(
-                 w.network().IsolationLinks(n), absl::StrCat("isolate node ", n, " (nemesis)"))) {
-          cut.push_back(link);
-        }
+        const auto links = w.network().IsolationLinks(n);
+        cut.insert(cut.end(), links.begin(), links.end());
+        w.network().BlockLinks(links, absl::StrCat("isolate node ", n, " (nemesis)"), kOwner);
       }
-      return [&w, cut] { w.network().UnblockLinks(cut, "reconnect (nemesis)"); };
+      return [&w, cut] { w.network().UnblockLinks(cut, "reconnect (nemesis)", kOwner); };
     }
     case 2: {
       const int az = static_cast<int>(s.rng.Uniform(3));
-      auto cut = w.network().BlockLinks(w.network().AzIsolationLinks(az),
-                                        absl::StrCat("isolate AZ ", az, " (nemesis)"));
+      auto cut = w.network().AzIsolationLinks(az);
+      w.network().BlockLinks(cut, absl::StrCat("isolate AZ ", az, " (nemesis)"), kOwner);
       return [&w, cut, az] {
-        w.network().UnblockLinks(cut, absl::StrCat("reconnect AZ ", az, " (nemesis)"));
+        w.network().UnblockLinks(cut, absl::StrCat("reconnect AZ ", az, " (nemesis)"), kOwner);
       };
     }
     default: {
-      std::vector<std::pair<NodeId, double>> before;
-      for (NodeId n : chosen) {
-        before.push_back({n, w.network().slowness(n)});
-        w.network().SetSlow(n, o.slow_multiplier);
-      }
-      return [&w, before] {
-        for (const auto& [n, slowness] : before) w.network().SetSlow(n, slowness);
+      for (NodeId n : chosen) (void)w.network().SetSlow(n, o.slow_multiplier, kOwner);
+      return [&w, chosen] {
+        for (NodeId n : chosen) (void)w.network().SetSlow(n, 1, kOwner);
       };
     }
   }
@@ -243,6 +300,11 @@ void NemesisStep(const std::shared_ptr<NemesisState>& state) {
 }  // namespace
 
 void StartNemesis(World& world, NemesisOptions options) {
+  if (!(options.slow_multiplier >= 0 && options.slow_multiplier <= kMaxSlowness)) {
+    std::fprintf(stderr, "auroralab: NemesisOptions.slow_multiplier %g is not in [0, %g]\n",
+                 options.slow_multiplier, kMaxSlowness);
+    std::abort();
+  }
   auto state = std::make_shared<NemesisState>(
       NemesisState{&world, std::move(options), world.sim().rng().Fork()});
   world.sim().Schedule(state->options.interval, [state] { NemesisStep(state); });

@@ -11,6 +11,21 @@
 // The same options and seed always give the same run; trace().digest()
 // proves it. Nothing here reads the wall clock, spawns threads or iterates
 // a hash container.
+//
+// Fault entry points (what a test may do to the world; each is traced):
+//   - nodes: Crash, Restart (a node may even be crashed from inside its own
+//     handler, RPC callback or timer: it is closed at once and freed after
+//     the running event);
+//   - disks: FailNextSyncs, FailNextWrites (injected I/O errors);
+//   - the network: network().Partition / Isolate / IsolateAz / BlockLink /
+//     Heal / SetSlow / Hold / Release / SetBandwidth / set_config;
+//   - random faults: StartNemesis (below). The nemesis's faults and the
+//     test's are owned separately: undoing one never undoes the other. A
+//     node either of them crashed stays down until its owner(s) restart it
+//     (a test's Restart restarts it whatever the nemesis did).
+// Bad input (an unknown node, an invalid config or knob) is refused with a
+// clear error: InvalidArgument from the knob, or, for the options given to
+// the constructor, an abort that names the bad field.
 #ifndef AURORALAB_LABS_FRAMEWORK_WORLD_H_
 #define AURORALAB_LABS_FRAMEWORK_WORLD_H_
 
@@ -20,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "labs/framework/disk.h"
 #include "labs/framework/network.h"
 #include "labs/framework/node.h"
@@ -32,10 +48,16 @@ struct WorldOptions {
   uint64_t seed = 1;
   NetworkConfig network;
   DiskConfig disk;
-  // Keep every trace event in memory (for replay files); the digest is kept
+  // Keep trace events in memory (for replay files); the digest is kept
   // either way. Benchmarks turn this off.
   bool keep_trace = true;
+  // With keep_trace: keep only the most recent N events (0: all). For long
+  // runs, where the whole trace would not fit in memory (~150 bytes/event).
+  size_t trace_keep_last = 0;
 };
+
+// OK, or InvalidArgument naming the first bad field.
+absl::Status ValidateWorldOptions(const WorldOptions& options);
 
 class World {
  public:
@@ -61,10 +83,22 @@ class World {
   bool IsUp(NodeId id) const { return nodes_.at(id).instance != nullptr; }
   uint64_t incarnation(NodeId id) const { return nodes_.at(id).incarnation; }
   // Crash: the node's memory, timers and pending calls are gone; its disk
-  // keeps only synced data (maybe a torn unsynced tail). No-op if down.
+  // keeps only synced data (maybe a torn unsynced tail). If the node is
+  // already down (say the nemesis crashed it), it now stays down until the
+  // test restarts it.
   void Crash(NodeId id);
   // Restart a crashed node from its disk. No-op if up.
   void Restart(NodeId id);
+  // The crash and restart of one owner: the node is down while any owner
+  // keeps it down. Crash/Restart above are the test's (Restart clears every
+  // owner).
+  void CrashFor(FaultOwner owner, NodeId id);
+  void RestartFor(FaultOwner owner, NodeId id);
+
+  // Disk faults: the next `n` Syncs (or Append/Write/Remove calls) of node
+  // `id`'s disk fail with Unavailable, across restarts.
+  void FailNextSyncs(NodeId id, int n);
+  void FailNextWrites(NodeId id, int n);
 
   // The running instance of node `id`, as type T (a test's view into a
   // client node, for example). Aborts if the node is down or not a T.
@@ -76,8 +110,9 @@ class World {
     return *t;
   }
 
-  // The persistent disk of a node, for fault injection in tests.
-  DiskState& disk_state(NodeId id) { return *nodes_.at(id).disk; }
+  // The persistent state of a node's disk (what a crash keeps), for tests
+  // that inspect it.
+  const DiskState& disk_state(NodeId id) const { return *nodes_.at(id).disk; }
 
   // Runs `action` at virtual time `when` and notes it in the trace.
   void At(Time when, std::string description, std::function<void()> action);
@@ -96,9 +131,18 @@ class World {
     std::unique_ptr<DiskState> disk;
     std::unique_ptr<NodeContext> ctx;
     std::unique_ptr<Node> instance;
+    uint8_t down_owners = 0;  // bit (1 << FaultOwner) per owner keeping it down
+  };
+  // A crashed incarnation whose code may still be running (it crashed
+  // itself): freed after the running event. The instance goes first.
+  struct Crashed {
+    std::unique_ptr<NodeContext> ctx;
+    std::unique_ptr<Node> instance;
   };
 
   void StartIncarnation(NodeId id);
+  void CrashNow(NodeId id);
+  void FreeCrashed() { crashed_.clear(); }
   void SendFrom(Packet& packet);
   void Deliver(Packet& packet);
   [[noreturn]] void NodeTypeError(NodeId id) const;
@@ -107,6 +151,8 @@ class World {
   Simulator sim_;
   Network network_;
   std::vector<NodeSlot> nodes_;
+  std::vector<Crashed> crashed_;
+  bool free_crashed_scheduled_ = false;
 };
 
 // A random fault generator (a "nemesis"), every choice drawn from the world's

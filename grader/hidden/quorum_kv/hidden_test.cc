@@ -84,7 +84,7 @@ TEST(QuorumKvHidden, DuplicateAcknowledgementsCountOnce) {
 TEST(QuorumKvHidden, FailedSyncsAreNotAcknowledged) {
   RunSeeds([](World& world) {
     KvCluster cluster(world, Options(ClientMode::kSingleWriter, 1));
-    for (int i : {0, 1, 2}) world.disk_state(cluster.replica(i)).fail_next_syncs = 1000;
+    for (int i : {0, 1, 2}) world.FailNextSyncs(cluster.replica(i), 1000);
     EXPECT_TRUE(absl::IsUnavailable(cluster.Put(0, "x", "v")))
         << "replicas whose disk failed counted towards the write quorum";
   });
