@@ -313,24 +313,20 @@ void Engine::PutAll(std::vector<std::pair<std::string, std::string>> writes, Com
     sorted[key] = value;
   }
   const TxnId txn = Begin();
-  // Put the keys one after the other, in key order, then commit.
-  auto step = std::make_shared<std::function<void(std::map<std::string, std::string>::iterator)>>();
-  auto keys = std::make_shared<std::map<std::string, std::string>>(std::move(sorted));
-  *step = [this, txn, keys, step, done](std::map<std::string, std::string>::iterator it) {
-    if (it == keys->end()) {
-      *step = nullptr;  // break the self-reference
-      return Commit(txn, done);
+  auto shared = std::make_shared<const std::map<std::string, std::string>>(std::move(sorted));
+  PutAllFrom(txn, shared, shared->begin(), std::move(done));
+}
+
+void Engine::PutAllFrom(TxnId txn, std::shared_ptr<const std::map<std::string, std::string>> writes,
+                        std::map<std::string, std::string>::const_iterator next, CommitDone done) {
+  if (next == writes->end()) return Commit(txn, std::move(done));
+  Put(txn, next->first, next->second, [this, txn, writes, next, done](absl::Status s) {
+    if (!s.ok()) {
+      Abort(txn).IgnoreError();
+      return done(s);
     }
-    Put(txn, it->first, it->second, [this, txn, it, step, done](absl::Status s) {
-      if (!s.ok()) {
-        Abort(txn).IgnoreError();
-        *step = nullptr;
-        return done(s);
-      }
-      (*step)(std::next(it));
-    });
-  };
-  (*step)(keys->begin());
+    PutAllFrom(txn, writes, std::next(next), done);
+  });
 }
 
 void Engine::ReadSnapshot(std::vector<PageId> pages,

@@ -39,6 +39,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -192,6 +193,9 @@ class Engine {
   // Offers queued MTRs to the sink in order until it refuses one.
   void Pump();
   void OnDurable(Lsn vdl);
+  // PutAll's loop: puts the pairs from `next` on, then commits.
+  void PutAllFrom(TxnId txn, std::shared_ptr<const std::map<std::string, std::string>> writes,
+                  std::map<std::string, std::string>::const_iterator next, CommitDone done);
   void TransferLocked(TxnId txn, std::string from, std::string to, int64_t amount,
                       CommitDone done);
 
