@@ -84,8 +84,8 @@ absl::Status CheckDurability(const DbHistory& history) {
     auto it = log.find(ack.commit_lsn);
     if (it == log.end() || it->second->kind() != COMMIT || it->second->txn() != ack.txn) {
       return absl::FailedPreconditionError(
-          absl::StrCat("transaction ", ack.txn, " was acknowledged at commit LSN ",
-                       ack.commit_lsn, " but the log has no COMMIT record of it there"));
+          absl::StrCat("transaction ", ack.txn, " was acknowledged at commit LSN ", ack.commit_lsn,
+                       " but the log has no COMMIT record of it there"));
     }
   }
 
@@ -93,18 +93,18 @@ absl::Status CheckDurability(const DbHistory& history) {
     // 1. Acknowledged commits before the read are covered by its read point.
     for (const AckedCommit& ack : history.acked) {
       if (ack.acked_at < read.started_at && ack.commit_lsn > read.read_point) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            DescribeRead(read), " misses the commit of transaction ", ack.txn, " at LSN ",
-            ack.commit_lsn, ", acknowledged at ", FormatTime(ack.acked_at),
-            ": an acknowledged commit was lost"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(DescribeRead(read), " misses the commit of transaction ", ack.txn,
+                         " at LSN ", ack.commit_lsn, ", acknowledged at ", FormatTime(ack.acked_at),
+                         ": an acknowledged commit was lost"));
       }
     }
     const PageId page = read.page.page();
     // Keys the log or the page mention.
     std::set<std::string> keys;
     for (const Slot& s : read.page.slots()) keys.insert(s.key());
-    for (auto it = versions.lower_bound({page, ""}); it != versions.end() && it->first.first == page;
-         ++it) {
+    for (auto it = versions.lower_bound({page, ""});
+         it != versions.end() && it->first.first == page; ++it) {
       keys.insert(it->first.second);
     }
     // For each key: the observed value and the range of versions it can be.
@@ -134,9 +134,9 @@ absl::Status CheckDurability(const DbHistory& history) {
         s.highest = version.lsn;
       }
       if (!s.matches) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            DescribeRead(read), " shows ", key, " = ", Show(s.value),
-            ", a value no record at or below the read point wrote"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(DescribeRead(read), " shows ", key, " = ", Show(s.value),
+                         ", a value no record at or below the read point wrote"));
       }
       seen[key] = std::move(s);
     }
@@ -157,10 +157,10 @@ absl::Status CheckDurability(const DbHistory& history) {
         if (s.highest < v->lsn) missing = &key;
       }
       if (shown != nullptr && missing != nullptr) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            DescribeRead(read), " shows half of the mini-transaction ending at LSN ", end, ": ",
-            *shown, " = ", Show(seen.at(*shown).value), " has its change, ", *missing, " = ",
-            Show(seen.at(*missing).value), " does not"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(DescribeRead(read), " shows half of the mini-transaction ending at LSN ",
+                         end, ": ", *shown, " = ", Show(seen.at(*shown).value), " has its change, ",
+                         *missing, " = ", Show(seen.at(*missing).value), " does not"));
       }
     }
     // 3. Exactly the committed state at the read point.
@@ -169,9 +169,9 @@ absl::Status CheckDurability(const DbHistory& history) {
       for (const Version& v : *s.versions) {
         if (visible_at(v, read.read_point)) expected = &v;
       }
-      const std::optional<std::string> want =
-          expected == nullptr || !expected->present ? std::nullopt
-                                                    : std::optional<std::string>(expected->value);
+      const std::optional<std::string> want = expected == nullptr || !expected->present
+                                                  ? std::nullopt
+                                                  : std::optional<std::string>(expected->value);
       if (want == s.value) continue;
       // Explain: a newer, invisible version shown, or an older one.
       const Lsn expected_lsn = expected == nullptr ? kNoLsn : expected->lsn;
@@ -208,16 +208,16 @@ absl::Status CheckBankTotal(const std::vector<PageImage>& pages, int64_t expecte
       const std::string& v = slot.value();
       auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), amount);
       if (v.empty() || ec != std::errc() || ptr != v.data() + v.size()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "page ", page.page(), ": ", slot.key(), " holds \"", v, "\", not a balance"));
+        return absl::FailedPreconditionError(absl::StrCat("page ", page.page(), ": ", slot.key(),
+                                                          " holds \"", v, "\", not a balance"));
       }
       total += amount;
     }
   }
   if (total != expected_total) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the balances add up to ", total, ", not ", expected_total,
-                     ": the bank invariant is broken"));
+    return absl::FailedPreconditionError(absl::StrCat("the balances add up to ", total, ", not ",
+                                                      expected_total,
+                                                      ": the bank invariant is broken"));
   }
   return absl::OkStatus();
 }

@@ -54,9 +54,7 @@ class LogBuilder {
     return Ship({r});
   }
   // The page as storage would materialize it at `read_point`.
-  PageImage PageAt(Lsn read_point) {
-    return *MaterializePage(1, history_.records, read_point);
-  }
+  PageImage PageAt(Lsn read_point) { return *MaterializePage(1, history_.records, read_point); }
   void Read(Time started, Lsn read_point, PageImage page) {
     history_.reads.push_back({started, read_point, std::move(page)});
   }
@@ -174,8 +172,8 @@ TEST_F(CheckerTest, RejectsTwoDifferentRecordsWithOneLsn) {
 
 TEST(BankTotal, HoldsOrNamesTheWrongTotal) {
   PageImage p1 = EmptyPage(1), p2 = EmptyPage(2);
-  for (auto [page, key, value] : {std::tuple{&p1, "k0", "60"}, std::tuple{&p1, "k1", "-10"},
-                                  std::tuple{&p2, "k2", "50"}}) {
+  for (auto [page, key, value] :
+       {std::tuple{&p1, "k0", "60"}, std::tuple{&p1, "k1", "-10"}, std::tuple{&p2, "k2", "50"}}) {
     Slot* s = page->add_slots();
     s->set_key(key);
     s->set_value(value);

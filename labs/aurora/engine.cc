@@ -82,17 +82,17 @@ void Engine::ReleaseLocks(TxnId txn) {
 
 void Engine::ReadPageAt(PageId page, Lsn read_point, PageReader::PageDone done) {
   const Time started = ctx_.Now();
-  reader_.ReadPage(page, read_point,
-                   [this, page, read_point, started, done](absl::StatusOr<PageImage> image) {
-                     if (image.ok() && image->page() != page) {
-                       image = absl::InternalError(absl::StrCat(
-                           "asked for page ", page, ", the reader returned page ", image->page()));
-                     }
-                     if (image.ok() && options_.history != nullptr) {
-                       options_.history->reads.push_back({started, read_point, *image});
-                     }
-                     done(std::move(image));
-                   });
+  reader_.ReadPage(
+      page, read_point, [this, page, read_point, started, done](absl::StatusOr<PageImage> image) {
+        if (image.ok() && image->page() != page) {
+          image = absl::InternalError(
+              absl::StrCat("asked for page ", page, ", the reader returned page ", image->page()));
+        }
+        if (image.ok() && options_.history != nullptr) {
+          options_.history->reads.push_back({started, read_point, *image});
+        }
+        done(std::move(image));
+      });
 }
 
 void Engine::LoadKey(TxnId txn, const std::string& key, std::function<void(absl::Status)> then) {
@@ -295,8 +295,8 @@ void Engine::TransferLocked(TxnId txn, std::string from, std::string to, int64_t
     Abort(txn).IgnoreError();
     return done(bad);
   }
-  for (auto& [key, balance] : {std::pair{from, *from_balance - amount},
-                               std::pair{to, *to_balance + amount}}) {
+  for (auto& [key, balance] :
+       {std::pair{from, *from_balance - amount}, std::pair{to, *to_balance + amount}}) {
     KeyState& state = t.keys.at(key);
     state.written = true;
     state.current = absl::StrCat(balance);

@@ -158,8 +158,8 @@ class Engine {
 
  private:
   struct KeyState {
-    bool before_known = false;           // `before` was read from storage
-    std::optional<std::string> before;   // value before this transaction
+    bool before_known = false;          // `before` was read from storage
+    std::optional<std::string> before;  // value before this transaction
     bool written = false;
     std::optional<std::string> current;  // value after this transaction's puts
   };
@@ -196,8 +196,7 @@ class Engine {
   // PutAll's loop: puts the pairs from `next` on, then commits.
   void PutAllFrom(TxnId txn, std::shared_ptr<const std::map<std::string, std::string>> writes,
                   std::map<std::string, std::string>::const_iterator next, CommitDone done);
-  void TransferLocked(TxnId txn, std::string from, std::string to, int64_t amount,
-                      CommitDone done);
+  void TransferLocked(TxnId txn, std::string from, std::string to, int64_t amount, CommitDone done);
 
   NodeContext& ctx_;
   EngineOptions options_;

@@ -65,11 +65,10 @@ class EngineTest : public ::testing::Test {
     // (PG 0); COMMIT records on page 0 (PG 0).
     options_.layout = *VolumeLayout::Create(8, 2, 2);
     options_.history = &history_;
-    const NodeId host = world_.AddNode(
-        "writer", 0, [](NodeContext& ctx) { return std::make_unique<Host>(ctx); });
+    const NodeId host =
+        world_.AddNode("writer", 0, [](NodeContext& ctx) { return std::make_unique<Host>(ctx); });
     reader_ = std::make_unique<ManualReader>(log_);
-    engine_ = std::make_unique<Engine>(world_.node<Host>(host).context(), options_, log_,
-                                       *reader_);
+    engine_ = std::make_unique<Engine>(world_.node<Host>(host).context(), options_, log_, *reader_);
   }
 
   // Runs the pending zero-delay events (lock hand-offs, retries).
@@ -176,7 +175,7 @@ TEST_F(EngineTest, AcknowledgementsGoOutInLsnOrderAsVdlAdvances) {
   engine_->PutAll({{"k0", "a"}}, record);  // LSNs 1, 2
   engine_->PutAll({{"k2", "b"}}, record);  // LSNs 3, 4
   engine_->PutAll({{"k4", "c"}}, record);  // LSNs 5, 6
-  log_.Signal(5);  // one signal covers the first two commits
+  log_.Signal(5);                          // one signal covers the first two commits
   EXPECT_EQ(acked, (std::vector<Lsn>{2, 4}));
   log_.Signal(3);  // a stale signal changes nothing
   EXPECT_EQ(acked, (std::vector<Lsn>{2, 4}));

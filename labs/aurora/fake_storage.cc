@@ -13,8 +13,8 @@ absl::StatusOr<std::vector<RedoRecord>> InMemoryStorage::Append(std::vector<Redo
   if (mtr.empty()) return absl::InvalidArgumentError("an MTR needs at least one record");
   const Lsn last = allocator_.next_lsn() + mtr.size() - 1;
   if (options_.allocation_limit > 0 && last > vdl_ + options_.allocation_limit) {
-    return absl::UnavailableError(absl::StrCat("LSN ", last, " would pass VDL ", vdl_,
-                                               " + LAL ", options_.allocation_limit));
+    return absl::UnavailableError(
+        absl::StrCat("LSN ", last, " would pass VDL ", vdl_, " + LAL ", options_.allocation_limit));
   }
   allocator_.Number(mtr);
   for (const RedoRecord& record : mtr) {
@@ -42,8 +42,8 @@ void InMemoryStorage::MakeDurable(Lsn lsn) {
 void InMemoryStorage::ReadPage(PageId page, Lsn read_point, PageDone done) {
   ctx_.SetTimer(options_.read_delay, [this, page, read_point, done] {
     if (read_point > vdl_) {
-      return done(absl::UnavailableError(
-          absl::StrCat("read point ", read_point, " is above VDL ", vdl_)));
+      return done(
+          absl::UnavailableError(absl::StrCat("read point ", read_point, " is above VDL ", vdl_)));
     }
     std::vector<RedoRecord> records;
     for (auto it = records_.begin(); it != records_.end() && it->first <= read_point; ++it) {

@@ -63,8 +63,8 @@ absl::StatusOr<PageId> VolumeLayout::PageOf(std::string_view key) const {
     if (ec != std::errc() || ptr != end) index = -1;
   }
   if (index < 0 || index >= num_keys_) {
-    return absl::InvalidArgumentError(absl::StrCat("\"", std::string(key), "\" is not a key of this volume (k0 .. k",
-                                                   num_keys_ - 1, ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", std::string(key), "\" is not a key of this volume (k0 .. k", num_keys_ - 1, ")"));
   }
   return static_cast<PageId>(1 + index / keys_per_page_);
 }
@@ -93,9 +93,8 @@ PageImage EmptyPage(PageId page) {
 
 absl::StatusOr<PageImage> ApplyRecord(const PageImage& image, const RedoRecord& record) {
   if (record.page() != image.page()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("record ", record.lsn(), " is for page ", record.page(), ", not page ",
-                     image.page()));
+    return absl::InvalidArgumentError(absl::StrCat("record ", record.lsn(), " is for page ",
+                                                   record.page(), ", not page ", image.page()));
   }
   if (record.lsn() <= image.applied_lsn()) {
     return absl::FailedPreconditionError(
@@ -128,9 +127,8 @@ absl::StatusOr<PageImage> ApplyRecord(const PageImage& image, const RedoRecord& 
 
 absl::StatusOr<PageImage> UndoRecord(const PageImage& image, const RedoRecord& record) {
   if (record.page() != image.page()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("record ", record.lsn(), " is for page ", record.page(), ", not page ",
-                     image.page()));
+    return absl::InvalidArgumentError(absl::StrCat("record ", record.lsn(), " is for page ",
+                                                   record.page(), ", not page ", image.page()));
   }
   if (!ChangesASlot(record.kind()) || record.change().key().empty()) {
     return absl::InvalidArgumentError(

@@ -41,8 +41,7 @@ class VolumeLayout {
  public:
   // InvalidArgument unless num_keys >= 1, 1 <= keys_per_page <=
   // kMaxSlotsPerPage and num_pgs >= 1.
-  static absl::StatusOr<VolumeLayout> Create(int num_keys, int keys_per_page = 4,
-                                             int num_pgs = 1);
+  static absl::StatusOr<VolumeLayout> Create(int num_keys, int keys_per_page = 4, int num_pgs = 1);
 
   int num_keys() const { return num_keys_; }
   int keys_per_page() const { return keys_per_page_; }

@@ -92,8 +92,8 @@ void Workload::Audit() {
       absl::Status total = CheckBankTotal(*images, expected_total());
       if (!total.ok() && stats_.first_violation.ok()) {
         stats_.first_violation = absl::Status(
-            total.code(), absl::StrCat("audit at read point ", engine_.read_point(), ": ",
-                                       total.message()));
+            total.code(),
+            absl::StrCat("audit at read point ", engine_.read_point(), ": ", total.message()));
       }
     }
     if (!done()) ctx_.SetTimer(options_.audit_interval, [this] { Audit(); });

@@ -31,17 +31,17 @@ struct WorkloadOptions {
   int clients = 4;
   int transactions = 20;  // per client
   Duration think_time = Micros(500);
-  int keys_per_put = 2;  // kKvPuts; at most the number of keys
-  int64_t initial_balance = 100;  // kBank
-  int64_t max_transfer = 20;      // kBank
+  int keys_per_put = 2;                 // kKvPuts; at most the number of keys
+  int64_t initial_balance = 100;        // kBank
+  int64_t max_transfer = 20;            // kBank
   Duration audit_interval = Millis(5);  // kBank; 0: no audits
 };
 
 struct WorkloadStats {
-  int committed = 0;  // acknowledged transactions (the bank's set-up included)
-  int declined = 0;   // transfers refused for lack of funds
-  int failed = 0;     // transactions that ended with any other error
-  int audits = 0;     // bank audits that read every page
+  int committed = 0;             // acknowledged transactions (the bank's set-up included)
+  int declined = 0;              // transfers refused for lack of funds
+  int failed = 0;                // transactions that ended with any other error
+  int audits = 0;                // bank audits that read every page
   absl::Status first_violation;  // the first failed audit, if any
 };
 
@@ -57,9 +57,7 @@ class Workload {
   bool done() const { return finished_clients_ == options_.clients; }
   const WorkloadStats& stats() const { return stats_; }
   // What the bank's balances must add up to.
-  int64_t expected_total() const {
-    return options_.initial_balance * engine_.layout().num_keys();
-  }
+  int64_t expected_total() const { return options_.initial_balance * engine_.layout().num_keys(); }
 
  private:
   void RunClient(int client, int remaining);
