@@ -1,6 +1,7 @@
 // The database tier's checkers; see checkers.h for what they promise.
 #include "labs/aurora/checkers.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <map>
@@ -89,10 +90,28 @@ absl::Status CheckDurability(const DbHistory& history) {
     }
   }
 
+  // Acknowledgements by time, with the highest commit LSN acknowledged up
+  // to each, so each read finds what it must cover in O(log n).
+  std::vector<std::pair<Time, const AckedCommit*>> acks_by_time;
+  for (const AckedCommit& ack : history.acked) acks_by_time.push_back({ack.acked_at, &ack});
+  std::stable_sort(acks_by_time.begin(), acks_by_time.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<const AckedCommit*> highest_so_far;
+  for (const auto& [time, ack] : acks_by_time) {
+    const bool higher =
+        highest_so_far.empty() || ack->commit_lsn > highest_so_far.back()->commit_lsn;
+    highest_so_far.push_back(higher ? ack : highest_so_far.back());
+  }
+
   for (const PageRead& read : history.reads) {
-    // 1. Acknowledged commits before the read are covered by its read point.
-    for (const AckedCommit& ack : history.acked) {
-      if (ack.acked_at < read.started_at && ack.commit_lsn > read.read_point) {
+    // 1. Acknowledged commits before the read are covered by its read point:
+    // the highest commit acknowledged strictly before the read started.
+    auto before = std::lower_bound(
+        acks_by_time.begin(), acks_by_time.end(), read.started_at,
+        [](const std::pair<Time, const AckedCommit*>& a, Time t) { return a.first < t; });
+    if (before != acks_by_time.begin()) {
+      const AckedCommit& ack = *highest_so_far[before - acks_by_time.begin() - 1];
+      if (ack.commit_lsn > read.read_point) {
         return absl::FailedPreconditionError(
             absl::StrCat(DescribeRead(read), " misses the commit of transaction ", ack.txn,
                          " at LSN ", ack.commit_lsn, ", acknowledged at ", FormatTime(ack.acked_at),

@@ -112,8 +112,9 @@ class Engine {
   using StatusDone = std::function<void(absl::Status)>;
   using CommitDone = std::function<void(absl::StatusOr<Lsn>)>;
 
-  // Registers with `log` for durability signals. The engine must outlive
-  // nothing it hands out: it lives as long as its node's incarnation.
+  // Registers with `log` for durability signals. `log` and `reader` must
+  // not call the engine back after it is gone: all three normally belong to
+  // the writer node's incarnation and die with it.
   Engine(NodeContext& ctx, EngineOptions options, RedoLogSink& log, PageReader& reader);
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
