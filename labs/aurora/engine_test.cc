@@ -50,9 +50,11 @@ class ManualReader : public PageReader {
   explicit ManualReader(const ManualLog& log) : log_(log) {}
   void ReadPage(PageId page, Lsn read_point, PageDone done) override {
     read_points.push_back(read_point);
+    if (fail) return done(absl::UnavailableError("no segment can serve the read"));
     done(MaterializePage(page, log_.records, read_point));
   }
   std::vector<Lsn> read_points;
+  bool fail = false;
 
  private:
   const ManualLog& log_;
@@ -282,6 +284,39 @@ TEST_F(EngineTest, TransferMovesMoneyOrDeclines) {
   engine_->PutAll({{"k1", "x"}, {"k99", "y"}}, Into(&bad));
   EXPECT_EQ(bad->status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(engine_->active_transactions(), 0);
+}
+
+TEST_F(EngineTest, ATransactionAbortedWhileWaitingForALockPassesItOn) {
+  std::optional<absl::StatusOr<Lsn>> holder;
+  engine_->PutAll({{"k0", "a"}}, Into(&holder));
+  const TxnId waiter = engine_->Begin();
+  std::optional<absl::StatusOr<std::optional<std::string>>> got;
+  engine_->Get(waiter, "k0", [&](absl::StatusOr<std::optional<std::string>> v) { got = v; });
+  ASSERT_OK(engine_->Abort(waiter));
+  std::optional<absl::StatusOr<Lsn>> next;
+  engine_->PutAll({{"k0", "b"}}, Into(&next));
+  log_.Signal(2);
+  Settle();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->status().code(), absl::StatusCode::kAborted);
+  ASSERT_EQ(log_.records.size(), 4u) << "the lock stayed with the aborted transaction";
+  log_.Signal(4);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_OK(*next);
+  EXPECT_EQ(engine_->active_transactions(), 0);
+}
+
+TEST_F(EngineTest, AFailedPageReadFailsTheTransactionAndFreesItsLocks) {
+  reader_->fail = true;
+  std::optional<absl::StatusOr<Lsn>> transfer;
+  engine_->Transfer("k0", "k2", 1, Into(&transfer));
+  ASSERT_TRUE(transfer.has_value());
+  EXPECT_EQ(transfer->status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(engine_->active_transactions(), 0);
+  reader_->fail = false;
+  std::optional<absl::StatusOr<Lsn>> put;
+  engine_->PutAll({{"k0", "a"}, {"k2", "b"}}, Into(&put));
+  EXPECT_EQ(log_.records.size(), 3u) << "the failed transfer kept a lock";
 }
 
 TEST_F(EngineTest, GetAndPutOnAFinishedTransactionFail) {
