@@ -126,9 +126,12 @@ void Engine::Get(TxnId txn, const std::string& key, ValueDone done) {
   if (it == txns_.end() || it->second.committing) {
     return done(absl::FailedPreconditionError(absl::StrCat("no open transaction ", txn)));
   }
+  ++it->second.pending_ops;
   LoadKey(txn, key, [this, txn, key, done](absl::Status loaded) {
+    auto it = txns_.find(txn);
+    if (it != txns_.end()) --it->second.pending_ops;
     if (!loaded.ok()) return done(loaded);
-    done(txns_.at(txn).keys.at(key).current);
+    done(it->second.keys.at(key).current);
   });
 }
 
@@ -137,9 +140,12 @@ void Engine::Put(TxnId txn, const std::string& key, const std::string& value, St
   if (it == txns_.end() || it->second.committing) {
     return done(absl::FailedPreconditionError(absl::StrCat("no open transaction ", txn)));
   }
+  ++it->second.pending_ops;
   LoadKey(txn, key, [this, txn, key, value, done](absl::Status loaded) {
+    auto it = txns_.find(txn);
+    if (it != txns_.end()) --it->second.pending_ops;
     if (!loaded.ok()) return done(loaded);
-    KeyState& state = txns_.at(txn).keys.at(key);
+    KeyState& state = it->second.keys.at(key);
     state.written = true;
     state.current = value;
     done(absl::OkStatus());
@@ -163,6 +169,10 @@ void Engine::Commit(TxnId txn, CommitDone done) {
     return done(absl::FailedPreconditionError(absl::StrCat("no open transaction ", txn)));
   }
   Txn& t = it->second;
+  if (t.pending_ops > 0) {
+    return done(absl::FailedPreconditionError(absl::StrCat(
+        "transaction ", txn, " still has a Get or Put running; commit once they finish")));
+  }
   t.committing = true;
   // Group the changes by page; std::map keeps pages and keys in order.
   std::map<PageId, std::vector<RedoRecord>> by_page;
@@ -218,6 +228,18 @@ void Engine::Pump() {
         });
       }
       break;
+    }
+    if (numbered->size() != shipment.mtrs[shipment.next].size()) {
+      // A broken sink: fail this commit loudly rather than guess.
+      const size_t offered = shipment.mtrs[shipment.next].size();
+      CommitDone done = std::move(shipment.done);
+      const TxnId txn = shipment.txn;
+      to_ship_.pop_front();
+      txns_.at(txn).committing = false;
+      ReleaseLocks(txn);
+      done(absl::InternalError(absl::StrCat("the RedoLogSink returned ", numbered->size(),
+                                            " records for an MTR of ", offered)));
+      continue;
     }
     if (options_.history != nullptr) {
       for (const RedoRecord& r : *numbered) options_.history->records.push_back(r);

@@ -128,7 +128,8 @@ class Engine {
   // current value (the record's old value).
   void Put(TxnId txn, const std::string& key, const std::string& value, StatusDone done);
   // Ships the transaction's MTRs and its COMMIT record; `done` gets the
-  // commit LSN once it is durable. A transaction that wrote nothing commits
+  // commit LSN once it is durable. FailedPrecondition while a Get or Put of
+  // the transaction is still running. A transaction that wrote nothing commits
   // at once with the current read point.
   void Commit(TxnId txn, CommitDone done);
   // Drops the transaction's writes and locks. Not allowed once Commit ran
@@ -167,6 +168,7 @@ class Engine {
   struct Txn {
     std::map<std::string, KeyState> keys;  // locked keys
     bool committing = false;
+    int pending_ops = 0;  // Gets and Puts not yet answered
   };
   struct KeyLock {
     TxnId holder = 0;

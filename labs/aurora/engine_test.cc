@@ -31,12 +31,14 @@ class ManualLog : public RedoLogSink {
     allocator.Number(mtr);
     for (const RedoRecord& r : mtr) records.push_back(r);
     mtrs.push_back(mtr);
+    if (lose_a_record) mtr.pop_back();  // a broken sink
     return mtr;
   }
   void SetDurableListener(DurableListener l) override { listener = std::move(l); }
   void Signal(Lsn vdl) { listener(vdl); }
 
   bool refuse = false;
+  bool lose_a_record = false;
   LsnAllocator allocator;
   DurableListener listener;
   std::vector<RedoRecord> records;
@@ -317,6 +319,38 @@ TEST_F(EngineTest, AFailedPageReadFailsTheTransactionAndFreesItsLocks) {
   std::optional<absl::StatusOr<Lsn>> put;
   engine_->PutAll({{"k0", "a"}, {"k2", "b"}}, Into(&put));
   EXPECT_EQ(log_.records.size(), 3u) << "the failed transfer kept a lock";
+}
+
+TEST_F(EngineTest, ACommitWhileAPutIsStillWaitingIsRefused) {
+  std::optional<absl::StatusOr<Lsn>> holder;
+  engine_->PutAll({{"k0", "a"}}, Into(&holder));
+  const TxnId t = engine_->Begin();
+  std::optional<absl::Status> put;
+  engine_->Put(t, "k0", "b", [&](absl::Status s) { put = s; });  // waits for the lock
+  std::optional<absl::StatusOr<Lsn>> early;
+  engine_->Commit(t, Into(&early));
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(early->status().code(), absl::StatusCode::kFailedPrecondition);
+  log_.Signal(2);
+  Settle();
+  ASSERT_TRUE(put.has_value());
+  ASSERT_OK(*put);
+  std::optional<absl::StatusOr<Lsn>> commit;
+  engine_->Commit(t, Into(&commit));
+  log_.Signal(4);
+  ASSERT_TRUE(commit.has_value());
+  EXPECT_EQ(**commit, 4u);
+  EXPECT_EQ(log_.records[2].change().new_value(), "b");
+}
+
+TEST_F(EngineTest, ASinkThatLosesRecordsFailsTheCommitLoudly) {
+  log_.lose_a_record = true;
+  std::optional<absl::StatusOr<Lsn>> done;
+  engine_->PutAll({{"k0", "a"}}, Into(&done));
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(engine_->active_transactions(), 0);
+  EXPECT_EQ(engine_->queued_mtrs(), 0);
 }
 
 TEST_F(EngineTest, GetAndPutOnAFinishedTransactionFail) {
