@@ -312,7 +312,10 @@ std::string EntityName(const std::string& name) {
     const char c = name[i];
     if (absl::StartsWith(absl::string_view(name).substr(i), "operator")) break;
     if (c == '<' || c == '(' || c == '[') {
-      if (c == '(' && depth == 0) break;
+      // A '(' at the top ends the name, except decltype's in a return type.
+      const bool after_decltype =
+          absl::EndsWith(absl::StripTrailingAsciiWhitespace(name.substr(0, i)), "decltype");
+      if (c == '(' && depth == 0 && !after_decltype) break;
       ++depth;
     } else if (c == '>' || c == ')' || c == ']') {
       --depth;
@@ -391,7 +394,6 @@ const std::vector<Denial>& Denials() {
       {"std::__future_base", false, kThreads},
       {"_clock::now", false, kClock}, {"absl::Now", false, kClock},
       {"absl::GetCurrentTimeNanos", false, kClock}, {"absl::SleepFor", false, kClock},
-      {"::Now()", false, kClock},
       {"random_device", false, kRandom}, {"absl::BitGen", false, kRandom},
       {"absl::random_internal", false, kRandom},
       {"std::filesystem", false, kFiles}, {"fstream", false, kFiles},
@@ -513,7 +515,7 @@ std::vector<std::string> CheckSymbols(const std::string& file, const std::string
       // Template and inline instantiations: every user of a header emits
       // them, identical as long as the header compiled the same way (which
       // the source check's #define rule ensures).
-      if (!AllowedQualified(entity) && !absl::StartsWith(entity, "DW.ref.")) {
+      if (!AllowedQualified(entity) && AllowedCFunctions().count(CName(name)) == 0) {
         report(name, absl::StrCat(file, ": defines `", name,
                                   "`: an implementation may only define its lab's own "
                                   "symbols (namespace ",

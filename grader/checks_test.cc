@@ -98,6 +98,10 @@ TEST(CheckSymbols, TheReferencesKindOfSymbolsPass) {
 0000000000000000 W __gnu_cxx::__normal_iterator<int const*, std::vector<int, std::allocator<int> > > std::__miter_base<int>(int)
 0000000000000000 W absl::debian3::AlphaNum::AlphaNum(int)
 0000000000000000 V DW.ref.__gxx_personality_v0
+0000000000000000 W __cxa_pure_virtual
+0000000000000000 W decltype (::new ((void*)(0)) char((declval<char&>)())) std::construct_at<char, char&>(char*, char&)
+0000000000000000 W decltype ((__char_traits_cmp_cat<std::char_traits<char> >)(0)) std::operator<=><char, std::char_traits<char>, std::allocator<char> >(std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > const&, std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > const&)
+                 U auroralab::NodeContext::Now() const
                  U memcpy
                  U __cxa_atexit
                  U operator new(unsigned long)
