@@ -8,9 +8,14 @@
 #      file in it is ignored with a warning.
 #   4. A submission that does not compile gets zero with the compiler's
 #      errors in results.json, and the grader still exits 0.
-#   5. Each broken variant in grader/mutants/*.mutants loses points, and
-#      fails at least one hidden test.
-#   6. `./lab handout` writes a release that builds, runs its public tests
+#   5. Each broken variant in grader/mutants/*.mutants builds, passes the
+#      grader's source and symbol checks, loses points, and fails at least
+#      one hidden test (a mutant that does not build is a broken check, not a
+#      caught mutant).
+#   6. The adversarial suite (grader/adversarial/run.sh): every attack on
+#      the grader scores zero or is refused with a clear message, leaks
+#      nothing, changes nothing outside the job and leaves no process.
+#   7. `./lab handout` writes a release that builds, runs its public tests
 #      (which fail as stubs) and contains no solution or hidden-test code.
 set -euo pipefail
 
@@ -44,7 +49,14 @@ step "1. the reference solution gets full marks, reproducibly"
 grade "$tmp/ref"
 read -r score max < <(score_of "$tmp/ref/results.json")
 [[ "$max" != 0 && "$score" == "$max" ]] || fail "reference scored $score of $max"
+start=$SECONDS
 grade "$tmp/ref2"
+elapsed=$((SECONDS - start))
+build_seconds="$(sed -nE 's/.*building .* ok \(([0-9]+)\.[0-9]s\)$/\1/p' "$tmp/ref2.log" | awk '{ s += $1 } END { print s + 0 }')"
+after_build=$((elapsed - build_seconds))
+printf 'e2e:   grading the reference took %ss, %ss of it after the build\n' "$elapsed" \
+  "$after_build" >&2
+((after_build <= 30)) || fail "grading took ${after_build}s after the build (limit 30s)"
 diff <(grep -E '"(name|score|status)"' "$tmp/ref/results.json") \
      <(grep -E '"(name|score|status)"' "$tmp/ref2/results.json") >/dev/null ||
   fail "two gradings of the reference differ"
@@ -90,6 +102,9 @@ for spec in grader/mutants/*.mutants; do
     printf '%s' "${text/"$find"/"$replace"}" > "$dir/$file"
     grade "$tmp/m-$name" --submission="$dir"
     read -r score max < <(score_of "$tmp/m-$name/results.json")
+    if grep -qE 'Build failed|Rejected by the (source|symbol) check' "$tmp/m-$name/results.json"; then
+      fail "mutant $name does not build or is refused by the grader's checks: a broken check, not a caught mutant"
+    fi
     hidden_failed=$(grep -c '"output": "Hidden test failed' "$tmp/m-$name/results.json" || true)
     printf 'e2e:   mutant %-36s %s/%s, %s hidden test(s) failed\n' "$name" "$score" "$max" \
       "$hidden_failed" >&2
@@ -98,7 +113,10 @@ for spec in grader/mutants/*.mutants; do
   done < "$spec"
 done
 
-step "6. the student handout builds, runs its public tests, and leaks nothing"
+step "6. every attack in the adversarial suite is refused, leaks nothing and leaves nothing"
+bash grader/adversarial/run.sh || fail "the adversarial suite failed"
+
+step "7. the student handout builds, runs its public tests, and leaks nothing"
 ./lab handout "$tmp/handout" || fail "./lab handout failed"
 
 step "all end-to-end checks passed"

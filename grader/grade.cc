@@ -268,7 +268,10 @@ class Grader {
   // The source and symbol checks of a lab's student files: "" when they pass,
   // else the problems for the student. An error is the grader's own failure.
   std::string SourceProblems(const Lab& lab);
-  absl::StatusOr<std::string> SymbolProblems(const Lab& lab, const std::string& bazel_bin);
+  // `allow_missing`: after a failed build some objects do not exist (Bazel
+  // deletes an action's outputs before it runs, so none is a stale one).
+  absl::StatusOr<std::string> SymbolProblems(const Lab& lab, const std::string& bazel_bin,
+                                             bool allow_missing = false);
 
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point deadline_;
@@ -572,7 +575,8 @@ std::string Grader::SourceProblems(const Lab& lab) {
   return absl::StrJoin(problems, "\n");
 }
 
-absl::StatusOr<std::string> Grader::SymbolProblems(const Lab& lab, const std::string& bazel_bin) {
+absl::StatusOr<std::string> Grader::SymbolProblems(const Lab& lab, const std::string& bazel_bin,
+                                                   bool allow_missing) {
   const char* tmpdir = std::getenv("TMPDIR");
   std::string scratch = absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp",
                                      "/auroralab-nm-XXXXXX");
@@ -600,6 +604,7 @@ absl::StatusOr<std::string> Grader::SymbolProblems(const Lab& lab, const std::st
         }
       }
     }
+    if (objects.empty() && allow_missing) continue;
     if (objects.empty()) {
       return absl::NotFoundError(absl::StrCat("no compiled object of ", source.string(),
                                               " under ", objs.string()));
@@ -704,6 +709,18 @@ absl::Status Grader::GradeLab(const LabPlan& plan, const std::vector<std::string
     Print(absl::StrCat("FAILED (see logs/", lab.name(), ".build.log)\n"));
     std::string details = build->timeout.empty() ? "" : build->timeout + "\n\n";
     details += SummarizeBuildLog(ReadFileTail(build_log, 1 << 20));
+    // A link that failed on a duplicate definition is clearer from the
+    // student's objects: check the ones this build compiled.
+    absl::StatusOr<std::string> problems = SymbolProblems(lab, bazel_bin, /*allow_missing=*/true);
+    if (problems.ok() && !problems->empty()) {
+      Print(absl::StrCat("  [", lab.name(), "] rejected by the symbol check\n"));
+      FailLab(plan, "Rejected by the symbol check (after compiling)",
+              absl::StrCat(*problems, "\n\n", details));
+      AddNote(absl::StrCat("error: ", lab.name(), ": the symbol check refused:\n", *problems));
+      summary.note = "rejected";
+      summaries_.push_back(summary);
+      return absl::OkStatus();
+    }
     FailLab(plan, "Build failed", details);
     summary.note = "build failed";
     summaries_.push_back(summary);

@@ -4,6 +4,7 @@
 # Writes the student release of this repository to OUT_DIR: everything except
 # the reference solution (solution/), the hidden tests (grader/hidden/), the
 # broken reference variants the grader checks itself with (grader/mutants/),
+# the attacks it is tested against (grader/adversarial/),
 # instructor-only scripts, and the hidden entries of the rubric. Then checks
 # the release: nothing of the solution or the hidden tests leaked into it, it
 # builds on its own, and its public tests run and fail as stubs should.
@@ -31,7 +32,7 @@ out="$(cd "$out" && pwd)"
 case "$out/" in "$ROOT/"*) die "OUT_DIR must be outside the repository" ;; esac
 
 # Paths that never ship to students (regular expression on repo-relative paths).
-INSTRUCTOR_ONLY='^(solution/|grader/hidden/|grader/mutants/|grader/e2e_test\.sh$|\.ci/)'
+INSTRUCTOR_ONLY='^(solution/|grader/hidden/|grader/mutants/|grader/adversarial/|grader/e2e_test\.sh$|\.ci/)'
 
 cd "$ROOT"
 list_files() {
