@@ -137,6 +137,30 @@ TEST_F(RunGtestTest, PlantedLinksAndFifosAreNotCopiedOrFollowed) {
   }
 }
 
+TEST_F(RunGtestTest, AVerdictThatChangesOnARerunIsReportedAsNondeterministic) {
+  // Fake.FlipsACoin fails and then passes with probability 1/4 per try; 40
+  // tries all missing that has probability (3/4)^40, about 1e-5.
+  bool flagged = false;
+  for (int i = 0; i < 40 && !flagged; ++i) {
+    const absl::StatusOr<GtestOutcome> outcome =
+        RunGtestCheckingDeterminism(Spec("Fake.FlipsACoin"));
+    ASSERT_TRUE(outcome.ok()) << outcome.status();
+    if (!outcome->nondeterministic) continue;
+    flagged = true;
+    EXPECT_FALSE(outcome->passed);
+    EXPECT_THAT(outcome->reason, HasSubstr("NONDETERMINISTIC: a second run of the same seeds passed"));
+    EXPECT_THAT(outcome->reason, HasSubstr("ctx().rng()"));
+  }
+  EXPECT_TRUE(flagged) << "40 tries never saw a failure followed by a pass";
+}
+
+TEST_F(RunGtestTest, ADeterministicFailureIsNotCalledNondeterministic) {
+  const absl::StatusOr<GtestOutcome> outcome = RunGtestCheckingDeterminism(Spec("Fake.Fails"));
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_FALSE(outcome->nondeterministic);
+  EXPECT_EQ(outcome->reason, "test failed");
+}
+
 TEST(JudgeGtest, OnlyACompleteRecordForThisTestWithExitZeroPasses) {
   GtestSpec spec;
   spec.gtest = "A.B";

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -91,6 +92,14 @@ TEST(Fake, PlantsLinksAndFifos) {
 TEST(Fake, Crashes) {
   signal(SIGSEGV, SIG_DFL);
   raise(SIGSEGV);
+}
+
+// Passes or fails at random: the address of a large allocation differs from
+// run to run (ASLR). The grader must call this nondeterministic when a
+// failure is followed by a pass.
+TEST(Fake, FlipsACoin) {
+  const auto block = std::make_unique<char[]>(1 << 20);
+  EXPECT_EQ((reinterpret_cast<uintptr_t>(block.get()) >> 12) & 1, 1u) << "tails";
 }
 
 TEST(Fake, Skipped) { GTEST_SKIP() << "not today"; }
