@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -81,7 +83,29 @@ absl::StatusOr<std::string> BazelInfo(const std::string& workspace,
   return value;
 }
 
-std::string SummarizeBuildLog(const std::string& log, int tail_lines) {
+std::string WithholdHiddenSource(const std::string& log) {
+  std::vector<std::string> kept;
+  bool in_hidden = false;  // the last diagnostic was about a hidden file
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    const absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(line);
+    size_t digits = 0;
+    while (digits < trimmed.size() && absl::ascii_isdigit(trimmed[digits])) ++digits;
+    // GCC's source excerpts: "   12 |   code" and "      |   ^~~~".
+    const bool excerpt = absl::StartsWith(trimmed.substr(digits), " |") ||
+                         absl::StartsWith(trimmed, "|");
+    if (absl::StrContains(line, "grader/hidden/")) {
+      if (!in_hidden) kept.push_back("[a message about a hidden test's code: withheld]");
+      in_hidden = true;
+    } else if (!(excerpt && in_hidden)) {
+      in_hidden = false;
+      kept.push_back(std::string(line));
+    }
+  }
+  return absl::StrJoin(kept, "\n");
+}
+
+std::string SummarizeBuildLog(const std::string& raw_log, int tail_lines) {
+  const std::string log = WithholdHiddenSource(raw_log);
   std::vector<std::string> lines = absl::StrSplit(log, '\n');
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
   std::vector<std::string> errors;

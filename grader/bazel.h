@@ -37,8 +37,13 @@ absl::StatusOr<std::string> BazelInfo(const std::string& workspace,
                                       const std::vector<std::string>& flags, const std::string& key,
                                       const std::string& log_path);
 
+// `log` without what it says about files under grader/hidden/: each run of
+// such lines and their source excerpts becomes one "withheld" line, so a
+// build error shown to students never quotes a hidden test.
+std::string WithholdHiddenSource(const std::string& log);
+
 // Compiler errors first (up to 20 distinct "error:" lines), then the last
-// `tail_lines` lines of the log.
+// `tail_lines` lines of the log; hidden tests' code withheld.
 std::string SummarizeBuildLog(const std::string& log, int tail_lines = 60);
 
 // Where `label`'s binary lands under `bazel_bin`.

@@ -231,6 +231,12 @@ std::vector<std::string> CheckSource(const std::string& file, const std::string&
         defined_before = true;
         define_line = i + 1;
       }
+      if (!is_guard && absl::EndsWith(file, ".h")) {
+        problems.push_back(absl::StrCat(
+            where, ": #define ", name,
+            " in a header: a macro in a header reaches every file that includes it, the "
+            "harness's too; use a constexpr constant or an inline function"));
+      }
     }
     guard = directive == "ifndef" ? argument : "";
   }

@@ -8,8 +8,9 @@
 //   no `#embed`, `#include` only of the lab's allowed headers (its own files,
 //   the lab interface, the framework API, Abseil, protobuf and a list of C++
 //   standard headers; never GoogleTest), no GCC attributes (weak symbols,
-//   aliases, constructors), and no #define before an #include (a macro can
-//   change how a library header compiles).
+//   aliases, constructors), no #define before an #include (a macro can
+//   change how a library header compiles), and no #define in a header other
+//   than its include guard (a header's macros reach whoever includes it).
 // - CheckSymbols looks at one compiled object's `nm -C` listing: it may
 //   define only the lab's own symbols (namespace auroralab::<lab>::) plus
 //   local symbols and weak template/inline instantiations, and may refer

@@ -75,6 +75,15 @@ TEST(CheckSource, DirectivesHiddenByLineSplicesAndDigraphsAreSeen) {
   EXPECT_THAT(Source("#embed \"/etc/passwd\"\n"), ElementsAre(HasSubstr("#embed")));
 }
 
+TEST(CheckSource, AHeaderMayDefineOnlyItsIncludeGuard) {
+  const std::string header =
+      "#ifndef QUORUM_KV_CLIENT_H_\n#define QUORUM_KV_CLIENT_H_\n#include <map>\n"
+      "#define EXPECT_EQ(a, b) (void)0\n#endif\n";
+  EXPECT_THAT(CheckSource("client.h", header, Policy()),
+              ElementsAre(HasSubstr("client.h:4: #define EXPECT_EQ in a header")));
+  EXPECT_THAT(CheckSource("client.cc", header, Policy()), IsEmpty());
+}
+
 TEST(CheckSource, MacrosBeforeIncludesAndAttributesAreRefused) {
   EXPECT_THAT(Source("#define private public\n#include <map>\n"),
               ElementsAre(HasSubstr("client.cc:2: #include after the #define on line 1")));
