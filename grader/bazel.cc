@@ -91,8 +91,8 @@ std::string WithholdHiddenSource(const std::string& log) {
     size_t digits = 0;
     while (digits < trimmed.size() && absl::ascii_isdigit(trimmed[digits])) ++digits;
     // GCC's source excerpts: "   12 |   code" and "      |   ^~~~".
-    const bool excerpt = absl::StartsWith(trimmed.substr(digits), " |") ||
-                         absl::StartsWith(trimmed, "|");
+    const bool excerpt =
+        absl::StartsWith(trimmed.substr(digits), " |") || absl::StartsWith(trimmed, "|");
     if (absl::StrContains(line, "grader/hidden/")) {
       if (!in_hidden) kept.push_back("[a message about a hidden test's code: withheld]");
       in_hidden = true;

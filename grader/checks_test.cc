@@ -18,8 +18,8 @@ using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
 const SourcePolicy& Policy() {
-  static const SourcePolicy policy = LabSourcePolicy(
-      "quorum_kv", {"skeleton/quorum_kv/client.h", "skeleton/quorum_kv/client.cc"});
+  static const SourcePolicy policy =
+      LabSourcePolicy("quorum_kv", {"skeleton/quorum_kv/client.h", "skeleton/quorum_kv/client.cc"});
   return policy;
 }
 
@@ -99,7 +99,9 @@ std::vector<std::string> Symbols(const std::string& lines) {
 }
 
 TEST(CheckSymbols, TheReferencesKindOfSymbolsPass) {
-  EXPECT_THAT(Symbols(R"(0000000000000000 T auroralab::quorum_kv::NewKvClient(auroralab::NodeContext&, auroralab::quorum_kv::ClientOptions const&)
+  EXPECT_THAT(
+      Symbols(
+          R"(0000000000000000 T auroralab::quorum_kv::NewKvClient(auroralab::NodeContext&, auroralab::quorum_kv::ClientOptions const&)
 0000000000000000 t (anonymous namespace)::Helper()
 0000000000000000 V vtable for auroralab::quorum_kv::KvClientImpl
 0000000000000000 V typeinfo for auroralab::Node
@@ -119,7 +121,7 @@ TEST(CheckSymbols, TheReferencesKindOfSymbolsPass) {
                  U std::basic_ostream<char, std::char_traits<char> >& std::operator<< <std::char_traits<char> >(std::basic_ostream<char, std::char_traits<char> >&, char const*)
                  U auroralab::RpcEndpoint::Call(int)
 )"),
-              IsEmpty());
+      IsEmpty());
 }
 
 TEST(CheckSymbols, ForbiddenCallsAreRefusedWithTheirReason) {

@@ -8,10 +8,10 @@
 // line per test and a final table, and ALWAYS writes <out>/results.json in
 // Gradescope's format (also when a check or build fails, the submission is
 // unusable, the rubric is bad or the job's deadline passes). A submission is
-// graded in a staged tree that holds only StagedPaths() (never solution/). Exit status: 0 when grading finished, whatever the
-// score; 1 when the grading environment failed (Bazel, file system); 2 for
-// usage errors and an unreadable or invalid rubric; 130 when interrupted.
-// The grader adds no randomness: the same tree gives the same grades.
+// graded in a staged tree that holds only StagedPaths() (never solution/). Exit status: 0 when
+// grading finished, whatever the score; 1 when the grading environment failed (Bazel, file system);
+// 2 for usage errors and an unreadable or invalid rubric; 130 when interrupted. The grader adds no
+// randomness: the same tree gives the same grades.
 #include <signal.h>
 
 #include <algorithm>
@@ -27,13 +27,13 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "grader/bazel.h"
 #include "grader/checks.h"
 #include "grader/results.h"
@@ -285,7 +285,7 @@ class Grader {
   std::vector<std::string> notes_;
   std::vector<LabSummary> summaries_;
   GradeReport report_;
-  std::string failure_;     // set by Abort: why nothing (more) was graded
+  std::string failure_;  // set by Abort: why nothing (more) was graded
   bool deadline_missed_ = false;
   std::vector<std::string> nondeterministic_tests_;
   size_t name_width_ = 30;  // the progress lines' name column
@@ -511,8 +511,7 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
     fs::create_directory(unpacked + "/files", error);
     std::vector<std::string> wanted;
     for (const FileCopy& copy : plan.copies) wanted.push_back(copy.submitted);
-    absl::Status extracted =
-        ExtractZipEntries(submission, wanted, unpacked + "/files", unpacked);
+    absl::Status extracted = ExtractZipEntries(submission, wanted, unpacked + "/files", unpacked);
     if (!extracted.ok()) {
       // Only an unusable archive is the student's failure (graded); no unzip
       // or a Ctrl-C is the grader's.
@@ -578,8 +577,8 @@ std::string Grader::SourceProblems(const Lab& lab) {
 absl::StatusOr<std::string> Grader::SymbolProblems(const Lab& lab, const std::string& bazel_bin,
                                                    bool allow_missing) {
   const char* tmpdir = std::getenv("TMPDIR");
-  std::string scratch = absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp",
-                                     "/auroralab-nm-XXXXXX");
+  std::string scratch =
+      absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp", "/auroralab-nm-XXXXXX");
   if (::mkdtemp(scratch.data()) == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot create ", scratch));
   }
@@ -606,8 +605,8 @@ absl::StatusOr<std::string> Grader::SymbolProblems(const Lab& lab, const std::st
     }
     if (objects.empty() && allow_missing) continue;
     if (objects.empty()) {
-      return absl::NotFoundError(absl::StrCat("no compiled object of ", source.string(),
-                                              " under ", objs.string()));
+      return absl::NotFoundError(
+          absl::StrCat("no compiled object of ", source.string(), " under ", objs.string()));
     }
     for (const std::string& object : objects) {
       absl::StatusOr<std::string> symbols = ListSymbols(object, scratch);

@@ -78,8 +78,8 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& con
   std::string temp = path + ".XXXXXX";
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) {
-    return absl::UnavailableError(absl::StrCat("cannot create a temp file next to ", path, ": ",
-                                               std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot create a temp file next to ", path, ": ", std::strerror(errno)));
   }
   size_t written = 0;
   while (written < contents.size()) {

@@ -34,7 +34,6 @@ std::atomic<bool> stop_requested{false};
 
 std::string ErrnoText(int error) { return std::strerror(error); }
 
-
 // Writes a failure message from the child to the parent through a pipe;
 // only async-signal-safe calls are allowed after fork().
 [[noreturn]] void ChildFail(int report_fd, const char* what) {
@@ -73,8 +72,7 @@ absl::StatusOr<int> CreateFreshFile(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     return absl::UnavailableError(absl::StrCat("cannot replace ", path, ": ", ErrnoText(errno)));
   }
-  const int fd =
-      ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) {
     return absl::UnavailableError(absl::StrCat("cannot create ", path, ": ", ErrnoText(errno)));
   }
@@ -117,8 +115,7 @@ absl::StatusOr<ProcessResult> RunProcess(const ProcessSpec& spec) {
   }
   char** child_env = spec.env.has_value() ? envp.data() : environ;
   const bool search_path = spec.argv[0].find('/') == std::string::npos;
-  const bool drop_privileges =
-      spec.run_as_uid != 0 && ::geteuid() == 0 && InInitialUserNamespace();
+  const bool drop_privileges = spec.run_as_uid != 0 && ::geteuid() == 0 && InInitialUserNamespace();
 
   // The child reports exec failures through this close-on-exec pipe: EOF
   // means exec succeeded.
@@ -306,18 +303,17 @@ GtestOutcome JudgeGtest(const ProcessResult& process, const std::string& verdict
   } else if (process.timed_out) {
     outcome.reason = absl::StrCat("timed out after ", spec.timeout_seconds, "s");
   } else if (process.signal == SIGXFSZ) {
-    outcome.reason = absl::StrCat("killed: a file or the output exceeded ",
-                                  kMaxTestLogBytes >> 20, " MB");
+    outcome.reason =
+        absl::StrCat("killed: a file or the output exceeded ", kMaxTestLogBytes >> 20, " MB");
   } else if (process.signal == SIGXCPU) {
     outcome.reason = "killed: CPU time limit exceeded";
   } else if (process.signal != 0) {
     outcome.reason = absl::StrCat("crashed with ", SignalName(process.signal));
   } else if (!verdict.complete) {
-    outcome.reason =
-        process.exit_code == 0
-            ? std::string("exited before GoogleTest reported a result")
-            : absl::StrCat("exited with status ", process.exit_code,
-                           " before GoogleTest reported a result (out of memory?)");
+    outcome.reason = process.exit_code == 0
+                         ? std::string("exited before GoogleTest reported a result")
+                         : absl::StrCat("exited with status ", process.exit_code,
+                                        " before GoogleTest reported a result (out of memory?)");
   } else if (verdict.tests.empty()) {
     outcome.reason = absl::StrCat("test not found in ", spec.target, " (rubric out of date?)");
   } else if (verdict.tests.size() > 1) {
@@ -342,13 +338,13 @@ std::string ReadFdTail(int fd, size_t max_bytes) {
   struct stat info;
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_size <= 0) return "";
   const off_t size = info.st_size;
-  const off_t start = size > static_cast<off_t>(max_bytes) ? size - static_cast<off_t>(max_bytes)
-                                                           : 0;
+  const off_t start =
+      size > static_cast<off_t>(max_bytes) ? size - static_cast<off_t>(max_bytes) : 0;
   std::string text(static_cast<size_t>(size - start), '\0');
   size_t have = 0;
   while (have < text.size()) {
-    const ssize_t n = ::pread(fd, text.data() + have, text.size() - have,
-                              start + static_cast<off_t>(have));
+    const ssize_t n =
+        ::pread(fd, text.data() + have, text.size() - have, start + static_cast<off_t>(have));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     have += static_cast<size_t>(n);
@@ -381,8 +377,8 @@ bool ReachableByOthers(const std::string& dir) {
 
 // Copies `from` to the new file `to` (mode `mode`), at most `max_bytes`.
 // Opens `from` without following symlinks and skips anything not regular.
-bool CopyRegularFile(int from_dir, const char* name, int to_dir, mode_t mode,
-                     uint64_t max_bytes, uint64_t* copied) {
+bool CopyRegularFile(int from_dir, const char* name, int to_dir, mode_t mode, uint64_t max_bytes,
+                     uint64_t* copied) {
   const int in = ::openat(from_dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (in < 0) return false;
   struct stat info;
@@ -481,8 +477,12 @@ std::vector<std::string> SandboxArgv(const std::string& job_dir, const std::stri
       "--die-with-parent",
       // No controlling terminal to push input into (TIOCSTI).
       "--new-session",
-      "--uid", std::to_string(kSandboxUid), "--gid", std::to_string(kSandboxUid),
-      "--hostname", "sandbox",
+      "--uid",
+      std::to_string(kSandboxUid),
+      "--gid",
+      std::to_string(kSandboxUid),
+      "--hostname",
+      "sandbox",
   };
   // The system's libraries and nothing else of the host file system.
   for (const char* dir : {"/usr", "/lib", "/lib64", "/lib32"}) {
@@ -500,13 +500,24 @@ std::vector<std::string> SandboxArgv(const std::string& job_dir, const std::stri
     argv.insert(argv.end(), {"--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"});
   }
   argv.insert(argv.end(), {
-                              "--proc", "/proc",
-                              "--dev", "/dev",
-                              "--size", std::to_string(kTestTmpfsBytes), "--tmpfs", "/tmp",
-                              "--ro-bind", job_dir + "/bin", "/job/bin",
-                              "--bind", job_dir + "/artifacts", "/job/artifacts",
-                              "--remount-ro", "/",
-                              "--chdir", "/tmp",
+                              "--proc",
+                              "/proc",
+                              "--dev",
+                              "/dev",
+                              "--size",
+                              std::to_string(kTestTmpfsBytes),
+                              "--tmpfs",
+                              "/tmp",
+                              "--ro-bind",
+                              job_dir + "/bin",
+                              "/job/bin",
+                              "--bind",
+                              job_dir + "/artifacts",
+                              "/job/artifacts",
+                              "--remount-ro",
+                              "/",
+                              "--chdir",
+                              "/tmp",
                               "--",
                               command,
                           });
@@ -638,8 +649,8 @@ absl::StatusOr<GtestOutcome> RunGtest(const GtestSpec& spec) {
   };
 
   ProcessSpec process;
-  process.argv = SandboxArgv(job_dir, "/job/bin/test",
-                             {"--gtest_filter=" + spec.gtest, "--gtest_color=no"});
+  process.argv =
+      SandboxArgv(job_dir, "/job/bin/test", {"--gtest_filter=" + spec.gtest, "--gtest_color=no"});
   process.argv[0] = "/usr/bin/bwrap";
   process.env = env;
   process.stdout_fd = *log_fd;
@@ -670,9 +681,10 @@ absl::StatusOr<GtestOutcome> RunGtest(const GtestSpec& spec) {
 
   // Artifacts: regular files only, never through a link the test planted.
   fs::create_directories(spec.artifacts_dir, error);
-  const int from = ::open((job_dir + "/artifacts").c_str(),
-                          O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  const int to = ::open(spec.artifacts_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  const int from =
+      ::open((job_dir + "/artifacts").c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  const int to =
+      ::open(spec.artifacts_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (from >= 0 && to >= 0) {
     uint64_t budget = kMaxArtifactBytes;
     int entries = 1000;

@@ -148,7 +148,8 @@ TEST_F(RunGtestTest, AVerdictThatChangesOnARerunIsReportedAsNondeterministic) {
     if (!outcome->nondeterministic) continue;
     flagged = true;
     EXPECT_FALSE(outcome->passed);
-    EXPECT_THAT(outcome->reason, HasSubstr("NONDETERMINISTIC: a second run of the same seeds passed"));
+    EXPECT_THAT(outcome->reason,
+                HasSubstr("NONDETERMINISTIC: a second run of the same seeds passed"));
     EXPECT_THAT(outcome->reason, HasSubstr("ctx().rng()"));
   }
   EXPECT_TRUE(flagged) << "40 tries never saw a failure followed by a pass";
@@ -255,8 +256,8 @@ TEST(RunProcess, ExitCodeAndSeparateStderr) {
 }
 
 TEST(ParseVerdictRecord, ReadsTestsAndRejectsDamage) {
-  const VerdictRecord record = ParseVerdictRecord(
-      "auroralab-verdict 1\ntest A.B passed\ntest A.C skipped\nend 2\n");
+  const VerdictRecord record =
+      ParseVerdictRecord("auroralab-verdict 1\ntest A.B passed\ntest A.C skipped\nend 2\n");
   EXPECT_TRUE(record.complete);
   ASSERT_EQ(record.tests.size(), 2u);
   EXPECT_EQ(record.tests[1].first, "A.C");

@@ -11,13 +11,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -149,8 +149,8 @@ absl::StatusOr<std::vector<std::string>> ListSubmittedFiles(const std::string& d
     if (!error && fs::is_regular_file(status)) {
       files.push_back(fs::relative(it->path(), dir).generic_string());
       if (files.size() > kMaxZipEntries) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "the submission folder holds more than ", kMaxZipEntries, " files"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("the submission folder holds more than ", kMaxZipEntries, " files"));
       }
     }
   }
@@ -168,8 +168,8 @@ uint32_t Le32(const unsigned char* p) {
 }
 
 absl::Status BadZip(const std::string& zip, const std::string& why) {
-  return absl::InvalidArgumentError(absl::StrCat("unusable submission archive ",
-                                                 fs::path(zip).filename().string(), ": ", why));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unusable submission archive ", fs::path(zip).filename().string(), ": ", why));
 }
 
 }  // namespace
@@ -188,8 +188,8 @@ absl::StatusOr<std::vector<ZipEntry>> ScanZip(const std::string& zip_path) {
   }
   if (static_cast<uint64_t>(info.st_size) > kMaxZipBytes) {
     ::close(fd);
-    return BadZip(zip_path, absl::StrCat("the archive is ", info.st_size >> 20,
-                                         " MB; at most ", kMaxZipBytes >> 20, " MB"));
+    return BadZip(zip_path, absl::StrCat("the archive is ", info.st_size >> 20, " MB; at most ",
+                                         kMaxZipBytes >> 20, " MB"));
   }
   data.resize(static_cast<size_t>(info.st_size));
   size_t have = 0;
@@ -251,8 +251,8 @@ absl::StatusOr<std::vector<ZipEntry>> ScanZip(const std::string& zip_path) {
 
     const std::string shown = absl::StrCat("entry '", entry.name, "'");
     for (const char c : entry.name) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\' || c == '*' ||
-          c == '?' || c == '[' || c == ']') {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\' || c == '*' || c == '?' ||
+          c == '[' || c == ']') {
         return BadZip(zip_path, absl::StrCat("entry with an unusual character in its name (",
                                              absl::CHexEscape(entry.name), ")"));
       }
@@ -268,8 +268,8 @@ absl::StatusOr<std::vector<ZipEntry>> ScanZip(const std::string& zip_path) {
     if (made_by_host == 3 && (mode & 0170000) != 0) {
       const uint32_t type = mode & 0170000;
       if (type == 0120000) {
-        return BadZip(zip_path, absl::StrCat(shown,
-                                             " is a symbolic link; submit the files themselves"));
+        return BadZip(zip_path,
+                      absl::StrCat(shown, " is a symbolic link; submit the files themselves"));
       }
       if (type != 0100000 && type != 0040000) {
         return BadZip(zip_path, absl::StrCat(shown, " is not a regular file or folder"));
@@ -317,8 +317,8 @@ absl::Status ExtractZipEntries(const std::string& zip_path, const std::vector<st
     return absl::CancelledError("interrupted while unpacking the submission");
   }
   if (result->signal == SIGXFSZ) {
-    return BadZip(zip_path, absl::StrCat("a file unpacks to more than ",
-                                         kMaxStudentFileBytes >> 10, " KB"));
+    return BadZip(zip_path,
+                  absl::StrCat("a file unpacks to more than ", kMaxStudentFileBytes >> 10, " KB"));
   }
   if (result->timed_out || !result->exited || result->exit_code > 1) {
     return BadZip(zip_path, absl::StrCat("cannot extract it (is it a .zip?): ", output));
@@ -375,9 +375,8 @@ absl::Status CopyRecursive(const fs::path& from, const fs::path& to) {
 
 const std::vector<std::string>& StagedPaths() {
   static const auto* const paths = new std::vector<std::string>{
-      "WORKSPACE",      "BUILD",          ".bazelrc",       ".bazelversion",
-      "tools",          "labs",           "skeleton",       "grader/hidden",
-      "grader/verdict", "grader/rubric.textproto",
+      "WORKSPACE", "BUILD",    ".bazelrc",      ".bazelversion",  "tools",
+      "labs",      "skeleton", "grader/hidden", "grader/verdict", "grader/rubric.textproto",
   };
   return *paths;
 }
@@ -406,9 +405,9 @@ absl::Status ApplySubmission(const SubmissionPlan& plan, const std::string& subm
           absl::StrCat("submitted ", copy.submitted, " is not a regular file"));
     }
     if (fs::file_size(source, error) > kMaxStudentFileBytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("submitted ", copy.submitted, " is larger than ",
-                       kMaxStudentFileBytes >> 10, " KB; a student file may not be"));
+      return absl::InvalidArgumentError(absl::StrCat("submitted ", copy.submitted,
+                                                     " is larger than ", kMaxStudentFileBytes >> 10,
+                                                     " KB; a student file may not be"));
     }
     fs::create_directories(target.parent_path(), error);
     // Remove first: the tree copy may have left a symlink in its place.
@@ -454,9 +453,9 @@ absl::StatusOr<StagingLock> StagingLock::Acquire(const std::string& dir, int tim
       }
       if (std::chrono::steady_clock::now() >= deadline) {
         ::close(fd);
-        return absl::DeadlineExceededError(absl::StrCat(
-            "another grading job held ", path, " for more than ", timeout_seconds,
-            "s; give each concurrent job its own --staging=DIR"));
+        return absl::DeadlineExceededError(
+            absl::StrCat("another grading job held ", path, " for more than ", timeout_seconds,
+                         "s; give each concurrent job its own --staging=DIR"));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }

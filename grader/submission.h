@@ -55,7 +55,7 @@ inline constexpr uint64_t kMaxZipTotalBytes = 512 << 20;   // declared, unpacked
 inline constexpr uint64_t kMaxStudentFileBytes = 1 << 20;  // one student file
 
 struct ZipEntry {
-  std::string name;  // as stored, '/'-separated
+  std::string name;   // as stored, '/'-separated
   uint64_t size = 0;  // declared uncompressed size
   bool directory = false;
 };

@@ -164,8 +164,8 @@ TEST_F(StagingTest, StagingHoldsTheHandoutPartsAndHiddenTestsButNeverTheSolution
   EXPECT_EQ(Read(staged / "grader/hidden/quorum_kv/hidden_test.cc"), "hidden test");
   EXPECT_EQ(Read(staged / "grader/rubric.textproto"), "rubric");
   EXPECT_TRUE(fs::is_symlink(staged / "skeleton/quorum_kv/link.cc"));
-  for (const char* absent : {"solution", "grader/mutants", "grader/grade.cc", "docs", ".git",
-                             "bazel-bin"}) {
+  for (const char* absent :
+       {"solution", "grader/mutants", "grader/grade.cc", "docs", ".git", "bazel-bin"}) {
     EXPECT_FALSE(fs::exists(fs::symlink_status(staged / absent))) << absent;
   }
 }
@@ -340,9 +340,8 @@ TEST_F(StagingTest, AnEntryLargerThanItsHeaderSaysIsCutOff) {
   ASSERT_TRUE(ScanZip((base_ / "liar.zip").string()).ok());
   const fs::path dest = base_ / "out";
   fs::create_directories(dest);
-  const absl::Status extracted =
-      ExtractZipEntries((base_ / "liar.zip").string(), {"client.cc"}, dest.string(),
-                        base_.string());
+  const absl::Status extracted = ExtractZipEntries((base_ / "liar.zip").string(), {"client.cc"},
+                                                   dest.string(), base_.string());
   EXPECT_FALSE(extracted.ok());
   EXPECT_LE(fs::file_size(dest / "client.cc"), kMaxStudentFileBytes);
 }

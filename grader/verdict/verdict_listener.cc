@@ -37,8 +37,8 @@ class VerdictListener : public ::testing::EmptyTestEventListener {
     } else if (result != nullptr && result->Passed()) {
       verdict = "passed";
     }
-    record_ += std::string("test ") + info.test_suite_name() + "." + info.name() + " " + verdict +
-               "\n";
+    record_ +=
+        std::string("test ") + info.test_suite_name() + "." + info.name() + " " + verdict + "\n";
     ++ran_;
   }
 
