@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -12,9 +14,6 @@
 
 namespace auroralab::grader {
 namespace {
-
-// A lab build that takes longer than this is stuck, not slow.
-constexpr int kBuildTimeoutSeconds = 3600;
 
 // Flags every grader invocation of Bazel gets: plain-text logs.
 std::vector<std::string> BazelArgv(const std::string& command) {
@@ -30,7 +29,7 @@ bool IsErrorLine(const std::string& line) {
 absl::StatusOr<BuildOutcome> BazelBuild(const std::string& workspace,
                                         const std::vector<std::string>& flags,
                                         const std::vector<std::string>& targets,
-                                        const std::string& log_path) {
+                                        const std::string& log_path, int timeout_seconds) {
   ProcessSpec spec;
   spec.argv = BazelArgv("build");
   // --keep_going: show the student every compile error, not just the first.
@@ -40,7 +39,7 @@ absl::StatusOr<BuildOutcome> BazelBuild(const std::string& workspace,
   spec.argv.insert(spec.argv.end(), targets.begin(), targets.end());
   spec.cwd = workspace;
   spec.stdout_path = log_path;
-  spec.timeout_seconds = kBuildTimeoutSeconds;
+  spec.timeout_seconds = timeout_seconds;
   // Bazel stays in the grader's process group so Ctrl-C reaches it too.
   spec.own_session = false;
   absl::StatusOr<ProcessResult> result = RunProcess(spec);
@@ -50,7 +49,7 @@ absl::StatusOr<BuildOutcome> BazelBuild(const std::string& workspace,
   outcome.interrupted = result->interrupted;
   outcome.ok = result->exited && result->exit_code == 0;
   if (result->timed_out) {
-    outcome.timeout = absl::StrCat("the build timed out after ", kBuildTimeoutSeconds, "s");
+    outcome.timeout = absl::StrCat("the build timed out after ", timeout_seconds, "s");
   }
   return outcome;
 }
@@ -84,7 +83,29 @@ absl::StatusOr<std::string> BazelInfo(const std::string& workspace,
   return value;
 }
 
-std::string SummarizeBuildLog(const std::string& log, int tail_lines) {
+std::string WithholdHiddenSource(const std::string& log) {
+  std::vector<std::string> kept;
+  bool in_hidden = false;  // the last diagnostic was about a hidden file
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    const absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(line);
+    size_t digits = 0;
+    while (digits < trimmed.size() && absl::ascii_isdigit(trimmed[digits])) ++digits;
+    // GCC's source excerpts: "   12 |   code" and "      |   ^~~~".
+    const bool excerpt =
+        absl::StartsWith(trimmed.substr(digits), " |") || absl::StartsWith(trimmed, "|");
+    if (absl::StrContains(line, "grader/hidden/")) {
+      if (!in_hidden) kept.push_back("[a message about a hidden test's code: withheld]");
+      in_hidden = true;
+    } else if (!(excerpt && in_hidden)) {
+      in_hidden = false;
+      kept.push_back(std::string(line));
+    }
+  }
+  return absl::StrJoin(kept, "\n");
+}
+
+std::string SummarizeBuildLog(const std::string& raw_log, int tail_lines) {
+  const std::string log = WithholdHiddenSource(raw_log);
   std::vector<std::string> lines = absl::StrSplit(log, '\n');
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
   std::vector<std::string> errors;

@@ -22,13 +22,14 @@ struct BuildOutcome {
   std::string timeout;  // why a build that did not finish was stopped
 };
 
-// `bazel build <flags> -- <targets>` in `workspace`, output to `log_path`.
-// An error means Bazel could not be run at all (the grader's failure); a
-// build that fails, however it fails, is an outcome.
+// `bazel build <flags> -- <targets>` in `workspace`, output to `log_path`,
+// stopped after `timeout_seconds`. An error means Bazel could not be run at
+// all (the grader's failure); a build that fails, however it fails, is an
+// outcome.
 absl::StatusOr<BuildOutcome> BazelBuild(const std::string& workspace,
                                         const std::vector<std::string>& flags,
                                         const std::vector<std::string>& targets,
-                                        const std::string& log_path);
+                                        const std::string& log_path, int timeout_seconds);
 
 // `bazel info <flags> <key>` in `workspace`, e.g. key "bazel-bin". Bazel's
 // stderr goes to `log_path` and is quoted on failure.
@@ -36,8 +37,13 @@ absl::StatusOr<std::string> BazelInfo(const std::string& workspace,
                                       const std::vector<std::string>& flags, const std::string& key,
                                       const std::string& log_path);
 
+// `log` without what it says about files under grader/hidden/: each run of
+// such lines and their source excerpts becomes one "withheld" line, so a
+// build error shown to students never quotes a hidden test.
+std::string WithholdHiddenSource(const std::string& log);
+
 // Compiler errors first (up to 20 distinct "error:" lines), then the last
-// `tail_lines` lines of the log.
+// `tail_lines` lines of the log; hidden tests' code withheld.
 std::string SummarizeBuildLog(const std::string& log, int tail_lines = 60);
 
 // Where `label`'s binary lands under `bazel_bin`.

@@ -51,5 +51,19 @@ TEST(PackageExists, NeedsABuildFile) {
   EXPECT_FALSE(PackageExists(root.string(), "grader/hidden/quorum_kv"));
 }
 
+TEST(SummarizeBuildLog, NeverQuotesAHiddenTest) {
+  const std::string log =
+      "grader/hidden/quorum_kv/hidden_test.cc:12:3: error: no match for 'SecretCall'\n"
+      "   12 |   SecretCall(cluster, 42);\n"
+      "      |   ^~~~~~~~~~\n"
+      "skeleton/quorum_kv/client.cc:3:1: error: expected ';'\n"
+      "    3 | int x\n";
+  const std::string summary = SummarizeBuildLog(log);
+  EXPECT_EQ(summary.find("SecretCall"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("withheld"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("client.cc:3:1: error: expected ';'"), std::string::npos);
+  EXPECT_NE(summary.find("    3 | int x"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace auroralab::grader

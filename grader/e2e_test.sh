@@ -10,7 +10,12 @@
 #      errors in results.json, and the grader still exits 0.
 #   5. Every mutant in grader/mutants/<lab>/*.patch loses points and builds,
 #      and docs/instructors/kill-matrix-<lab>.md matches what was measured.
-#   6. `./lab handout` writes a release that builds, runs its public tests
+#      A mutant that does not build or that the grader's source and symbol
+#      checks refuse is a broken check, not a caught mutant.
+#   6. The adversarial suite (grader/adversarial/run.sh): every attack on
+#      the grader scores zero or is refused with a clear message, leaks
+#      nothing, changes nothing outside the job and leaves no process.
+#   7. `./lab handout` writes a release that builds, runs its public tests
 #      (which fail as stubs) and contains no solution or hidden-test code.
 set -euo pipefail
 
@@ -44,7 +49,14 @@ step "1. the reference solution gets full marks, reproducibly"
 grade "$tmp/ref"
 read -r score max < <(score_of "$tmp/ref/results.json")
 [[ "$max" != 0 && "$score" == "$max" ]] || fail "reference scored $score of $max"
+start=$SECONDS
 grade "$tmp/ref2"
+elapsed=$((SECONDS - start))
+build_seconds="$(sed -nE 's/.*building .* ok \(([0-9]+)\.[0-9]s\)$/\1/p' "$tmp/ref2.log" | awk '{ s += $1 } END { print s + 0 }')"
+after_build=$((elapsed - build_seconds))
+printf 'e2e:   grading the reference took %ss, %ss of it after the build\n' "$elapsed" \
+  "$after_build" >&2
+((after_build <= 30)) || fail "grading took ${after_build}s after the build (limit 30s)"
 diff <(grep -E '"(name|score|status)"' "$tmp/ref/results.json") \
      <(grep -E '"(name|score|status)"' "$tmp/ref2/results.json") >/dev/null ||
   fail "two gradings of the reference differ"
@@ -82,7 +94,10 @@ step "5. every mutant of the reference loses points; the kill matrix is current"
 # mutant that survives, does not apply or does not build fails the check.
 bash grader/mutants/kill_matrix.sh --check || fail "the mutant self-check failed (see above)"
 
-step "6. the student handout builds, runs its public tests, and leaks nothing"
+step "6. every attack in the adversarial suite is refused, leaks nothing and leaves nothing"
+bash grader/adversarial/run.sh || fail "the adversarial suite failed"
+
+step "7. the student handout builds, runs its public tests, and leaks nothing"
 ./lab handout "$tmp/handout" || fail "./lab handout failed"
 
 step "all end-to-end checks passed"

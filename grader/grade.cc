@@ -1,13 +1,17 @@
 // grade: the auroralab autograder (./lab grade).
 //
-// Contract: builds each graded lab's test targets with Bazel, runs every
-// rubric test case in its own process with a time limit, prints one line per
-// test and a final table, and ALWAYS writes <out>/results.json in
-// Gradescope's format (also when a build fails, the submission is unusable
-// or the rubric is bad). Exit status: 0 when grading finished, whatever the
-// score; 1 when the grading environment failed (Bazel, file system); 2 for
-// usage errors and an unreadable or invalid rubric; 130 when interrupted.
-// The grader adds no randomness: the same tree gives the same grades.
+// Contract: checks the student files of each graded lab (source check),
+// builds the lab's test targets with Bazel (--config=grading: statically
+// linked, with the verdict listener), checks the compiled student objects
+// (symbol check), runs every rubric test case in its own sandboxed process
+// with a time limit (a failing one twice, to spot nondeterminism), prints one
+// line per test and a final table, and ALWAYS writes <out>/results.json in
+// Gradescope's format (also when a check or build fails, the submission is
+// unusable, the rubric is bad or the job's deadline passes). A submission is
+// graded in a staged tree that holds only StagedPaths() (never solution/). Exit status: 0 when
+// grading finished, whatever the score; 1 when the grading environment failed (Bazel, file system);
+// 2 for usage errors and an unreadable or invalid rubric; 130 when interrupted. The grader adds no
+// randomness: the same tree gives the same grades.
 #include <signal.h>
 
 #include <algorithm>
@@ -23,12 +27,15 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "grader/bazel.h"
+#include "grader/checks.h"
 #include "grader/results.h"
 #include "grader/rubric.h"
 #include "grader/runner.h"
@@ -50,16 +57,20 @@ Builds and runs the rubric's tests and writes Gradescope's results.json.
                       exists, else skeleton)
   --submission=PATH   grade a student's submission: a folder or a .zip. Its
                       student files (see the rubric) replace the skeleton's in a
-                      copy of DIR staged at ~/.cache/auroralab/grade-workspace;
-                      implies --impl=skeleton
+                      staged copy of DIR's handout parts and hidden tests (never
+                      solution/); implies --impl=skeleton
+  --staging=DIR       where a submission is staged (default:
+                      ~/.cache/auroralab/grade-workspace); give concurrent jobs
+                      one each
+  --deadline=SECONDS  the whole job's time limit (default: 1800); tests not run
+                      by then score 0 with a note
+  --build-timeout=SECONDS
+                      time limit of one lab's build (default: 900)
   --lab=NAME          grade only this lab (repeatable, or comma-separated;
                       default: every lab in the rubric)
   --out=DIR           where results.json, logs/ and artifacts/ go
                       (default: DIR/grade-out)
   --rubric=FILE       the rubric (default: DIR/grader/rubric.textproto)
-  --staging=DIR       where a --submission is staged (default:
-                      ~/.cache/auroralab/grade-workspace); give each of several
-                      grading jobs that run at once its own
   --disk_cache=DIR    Bazel's --disk_cache for the grader's builds (./lab passes
                       $HOME/.cache/auroralab/disk-cache)
   --help              this text
@@ -73,10 +84,17 @@ written in every case where the output directory is usable.
 // directory does not bury everything else.
 constexpr size_t kMaxIgnoredWarnings = 20;
 
+constexpr int kDefaultDeadlineSeconds = 1800;
+constexpr int kDefaultBuildTimeoutSeconds = 900;
+// Longest wait for another job's staging lock.
+constexpr int kMaxLockWaitSeconds = 600;
+
 struct Options {
   std::string root;
   std::string impl;  // empty: default
   std::string submission;
+  std::string deadline;       // seconds, validated in Run()
+  std::string build_timeout;  // seconds, validated in Run()
   std::vector<std::string> labs;
   std::string out;
   std::string rubric;
@@ -106,12 +124,16 @@ Options ParseFlags(int argc, char** argv, std::vector<std::string>* errors) {
       target = &options.impl;
     } else if (name == "--submission") {
       target = &options.submission;
+    } else if (name == "--staging") {
+      target = &options.staging;
+    } else if (name == "--deadline") {
+      target = &options.deadline;
+    } else if (name == "--build-timeout") {
+      target = &options.build_timeout;
     } else if (name == "--out") {
       target = &options.out;
     } else if (name == "--rubric") {
       target = &options.rubric;
-    } else if (name == "--staging") {
-      target = &options.staging;
     } else if (name == "--disk_cache") {
       target = &options.disk_cache;
     } else if (name == "--lab") {
@@ -172,13 +194,31 @@ void PrintError(const std::string& text) {
 void OnSignal(int) { RequestStop(); }
 
 // Removes the empty directories under `dir`, deepest first (most tests write
-// no artifacts), and `dir` itself if nothing is left.
-void RemoveEmptyDirs(const fs::path& dir) {
+// no artifacts), and `dir` itself if nothing is left. Never follows a link.
+void RemoveEmptyDirs(const fs::path& dir, int depth = 0) {
   std::error_code error;
+  if (depth > 32 || !fs::is_directory(fs::symlink_status(dir, error))) return;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir, error)) {
-    if (entry.is_directory(error)) RemoveEmptyDirs(entry.path());
+    if (fs::is_directory(entry.symlink_status(error))) RemoveEmptyDirs(entry.path(), depth + 1);
   }
   if (fs::is_empty(dir, error)) fs::remove(dir, error);
+}
+
+// A positive number of seconds from a flag value ("" gives `fallback`).
+std::optional<int> ParseSeconds(const std::string& value, int fallback) {
+  if (value.empty()) return fallback;
+  int seconds = 0;
+  if (!absl::SimpleAtoi(value, &seconds) || seconds <= 0) return std::nullopt;
+  return seconds;
+}
+
+// The student file as it sits in the graded tree: the reference keeps its
+// copy under solution/ where the rubric names skeleton/.
+std::string ImplPath(const std::string& student_file, const std::string& impl) {
+  if (impl == "solution" && absl::StartsWith(student_file, "skeleton/")) {
+    return "solution/" + student_file.substr(9);
+  }
+  return student_file;
 }
 
 // Runs the whole grading session; owns the report, the console output and
@@ -224,7 +264,25 @@ class Grader {
     Print(absl::StrCat("  ", note, "\n"));
   }
 
+  // Seconds left before the job's deadline (never negative).
+  int SecondsLeft() const {
+    const double left =
+        std::chrono::duration<double>(deadline_ - std::chrono::steady_clock::now()).count();
+    return left <= 0 ? 0 : static_cast<int>(left);
+  }
+  // The source and symbol checks of a lab's student files: "" when they pass,
+  // else the problems for the student. An error is the grader's own failure.
+  std::string SourceProblems(const Lab& lab);
+  // `allow_missing`: after a failed build some objects do not exist (Bazel
+  // deletes an action's outputs before it runs, so none is a stale one).
+  absl::StatusOr<std::string> SymbolProblems(const Lab& lab, const std::string& bazel_bin,
+                                             bool allow_missing = false);
+
   std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point deadline_;
+  int deadline_seconds_ = kDefaultDeadlineSeconds;
+  int build_timeout_seconds_ = kDefaultBuildTimeoutSeconds;
+  std::string impl_;
   Options options_;
   std::string out_dir_;    // absolute; empty until known and created
   std::string workspace_;  // the tree that is built: root or the staged copy
@@ -232,7 +290,9 @@ class Grader {
   std::vector<std::string> notes_;
   std::vector<LabSummary> summaries_;
   GradeReport report_;
-  std::string failure_;     // set by Abort: why nothing (more) was graded
+  std::string failure_;  // set by Abort: why nothing (more) was graded
+  bool deadline_missed_ = false;
+  std::vector<std::string> nondeterministic_tests_;
   size_t name_width_ = 30;  // the progress lines' name column
 };
 
@@ -260,6 +320,16 @@ int Grader::Run(int argc, char** argv) {
   if (!options_.submission.empty() && !fs::exists(Absolute(options_.submission))) {
     usage_errors.push_back(absl::StrCat("--submission=", options_.submission, " does not exist"));
   }
+  const std::optional<int> deadline = ParseSeconds(options_.deadline, kDefaultDeadlineSeconds);
+  const std::optional<int> build_timeout =
+      ParseSeconds(options_.build_timeout, kDefaultBuildTimeoutSeconds);
+  if (!deadline.has_value()) usage_errors.push_back("--deadline must be a positive number");
+  if (!build_timeout.has_value()) {
+    usage_errors.push_back("--build-timeout must be a positive number");
+  }
+  deadline_seconds_ = deadline.value_or(kDefaultDeadlineSeconds);
+  build_timeout_seconds_ = build_timeout.value_or(kDefaultBuildTimeoutSeconds);
+  deadline_ = start_ + std::chrono::seconds(deadline_seconds_);
   if (!usage_errors.empty()) {
     return Abort(
         2, absl::StrCat(absl::StrJoin(usage_errors, "\n"), "\n(run ./lab grade --help for usage)"));
@@ -281,6 +351,7 @@ int Grader::Run(int argc, char** argv) {
   if (impl == "solution" && !has_solution) {
     return Abort(2, absl::StrCat("--impl=solution: there is no solution/ in ", options_.root));
   }
+  impl_ = impl;
 
   const std::string rubric_path = Absolute(
       options_.rubric.empty() ? (fs::path(options_.root) / "grader/rubric.textproto").string()
@@ -312,14 +383,20 @@ int Grader::Run(int argc, char** argv) {
     return !plan.tests.empty() && plan.failure.empty();
   });
 
-  // The implementation switch (tools/build/lab.bzl); skeleton is its default.
-  std::vector<std::string> bazel_flags;
+  // The grading config, and the implementation switch (tools/build/lab.bzl;
+  // skeleton is its default).
+  std::vector<std::string> bazel_flags = {"--config=grading"};
   if (impl == "solution") bazel_flags.push_back("--//tools/build:impl=solution");
   if (!options_.disk_cache.empty()) {
     bazel_flags.push_back(absl::StrCat("--disk_cache=", Absolute(options_.disk_cache)));
   }
   std::string bazel_bin;
   if (any_tests) {
+    // Without a working sandbox every test would fail and look like the
+    // student's fault: that is the grader's failure.
+    if (absl::Status sandbox = CheckSandbox(); !sandbox.ok()) {
+      return Abort(1, std::string(sandbox.message()));
+    }
     absl::StatusOr<std::string> info =
         BazelInfo(workspace_, bazel_flags, "bazel-bin", out_dir_ + "/logs/bazel-info.log");
     if (!info.ok()) return Abort(1, std::string(info.status().message()));
@@ -388,39 +465,22 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
   std::error_code error;
   const std::string staging =
       options_.staging.empty() ? DefaultStagingDir() : Absolute(options_.staging);
-  absl::StatusOr<StagingLock> lock = StagingLock::Acquire(staging);
+  absl::StatusOr<StagingLock> lock =
+      StagingLock::Acquire(staging, std::min(kMaxLockWaitSeconds, SecondsLeft()));
   if (!lock.ok()) return lock.status();
   // Held until the grader exits: grading uses the staged tree to the end.
   staging_lock_.emplace(std::move(*lock));
 
+  // Whatever a crashed job left is removed first.
   if (absl::Status cleared = ClearDirectory(staging); !cleared.ok()) return cleared;
-  if (absl::Status copied = CopyCourseTree(options_.root, staging, {out_dir_, staging});
-      !copied.ok()) {
+  if (absl::Status copied = StageCourseTree(options_.root, staging); !copied.ok()) {
     return copied;
   }
-
-  // A .zip is unpacked next to the workspace, outside the tree Bazel sees.
-  std::string submission_dir = submission;
-  absl::Cleanup remove_unpacked = [&submission_dir, &submission] {
-    std::error_code ignored;
-    if (submission_dir != submission) fs::remove_all(submission_dir, ignored);
+  workspace_ = staging;
+  auto fail_all = [&](const std::string& message) {
+    for (const Lab* lab : labs) (*lab_failures)[lab->name()] = message;
+    AddNote(absl::StrCat("error: ", message));
   };
-  if (!fs::is_directory(submission, error)) {
-    submission_dir = staging + ".submission";
-    fs::remove_all(submission_dir, error);
-    fs::create_directories(submission_dir, error);
-    if (absl::Status extracted = ExtractZip(submission, submission_dir); !extracted.ok()) {
-      // Only an unusable archive is the student's failure (graded); no unzip
-      // or a Ctrl-C is the grader's.
-      if (!absl::IsInvalidArgument(extracted)) return extracted;
-      for (const Lab* lab : labs) (*lab_failures)[lab->name()] = std::string(extracted.message());
-      AddNote(absl::StrCat("error: ", extracted.message()));
-      workspace_ = staging;
-      return absl::OkStatus();
-    }
-  }
-  absl::StatusOr<std::vector<std::string>> files = ListSubmittedFiles(submission_dir);
-  if (!files.ok()) return files.status();
 
   std::vector<std::string> student_files;
   std::map<std::string, std::string> lab_of_file;
@@ -429,9 +489,61 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
       if (lab_of_file.emplace(file, lab->name()).second) student_files.push_back(file);
     }
   }
-  const SubmissionPlan plan = PlanSubmission(*files, student_files);
+
+  // A .zip is scanned, then only the files the plan uses are unpacked, into
+  // a fresh folder outside the tree Bazel sees.
+  std::string submission_dir = submission;
+  std::string unpacked;
+  absl::Cleanup remove_unpacked = [&unpacked] {
+    std::error_code ignored;
+    if (!unpacked.empty()) fs::remove_all(unpacked, ignored);
+  };
+  SubmissionPlan plan;
+  if (!fs::is_directory(submission, error)) {
+    absl::StatusOr<std::vector<ZipEntry>> entries = ScanZip(submission);
+    if (!entries.ok()) {
+      if (!absl::IsInvalidArgument(entries.status())) return entries.status();
+      fail_all(std::string(entries.status().message()));
+      return absl::OkStatus();
+    }
+    std::vector<std::string> names;
+    for (const ZipEntry& entry : *entries) {
+      if (!entry.directory) names.push_back(entry.name);
+    }
+    plan = PlanSubmission(names, student_files);
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string pattern = absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp",
+                                       "/auroralab-submission-XXXXXX");
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return absl::UnavailableError(absl::StrCat("cannot create ", pattern));
+    }
+    unpacked = pattern;
+    fs::create_directory(unpacked + "/files", error);
+    std::vector<std::string> wanted;
+    for (const FileCopy& copy : plan.copies) wanted.push_back(copy.submitted);
+    absl::Status extracted = ExtractZipEntries(submission, wanted, unpacked + "/files", unpacked);
+    if (!extracted.ok()) {
+      // Only an unusable archive is the student's failure (graded); no unzip
+      // or a Ctrl-C is the grader's.
+      if (!absl::IsInvalidArgument(extracted)) return extracted;
+      fail_all(std::string(extracted.message()));
+      return absl::OkStatus();
+    }
+    submission_dir = unpacked + "/files";
+  } else {
+    absl::StatusOr<std::vector<std::string>> files = ListSubmittedFiles(submission_dir);
+    if (!files.ok()) {
+      if (!absl::IsInvalidArgument(files.status())) return files.status();
+      fail_all(std::string(files.status().message()));
+      return absl::OkStatus();
+    }
+    plan = PlanSubmission(*files, student_files);
+  }
+
   if (absl::Status applied = ApplySubmission(plan, submission_dir, staging); !applied.ok()) {
-    return applied;
+    if (!absl::IsInvalidArgument(applied)) return applied;
+    fail_all(std::string(applied.message()));
+    return absl::OkStatus();
   }
   for (const FileCopy& copy : plan.copies) {
     Print(absl::StrCat("  using ", copy.submitted, " as ", copy.student_file, "\n"));
@@ -451,8 +563,70 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
   if (plan.ignored.size() > kMaxIgnoredWarnings) {
     AddNote(absl::StrCat("ignored ", plan.ignored.size() - kMaxIgnoredWarnings, " more files"));
   }
-  workspace_ = staging;
   return absl::OkStatus();
+}
+
+std::string Grader::SourceProblems(const Lab& lab) {
+  std::vector<std::string> student_files(lab.student_files().begin(), lab.student_files().end());
+  const SourcePolicy policy = LabSourcePolicy(lab.name(), student_files);
+  std::vector<std::string> problems;
+  for (const std::string& file : student_files) {
+    const std::string path = (fs::path(workspace_) / ImplPath(file, impl_)).string();
+    const std::string text = ReadFileTail(path, kMaxStudentFileBytes + 1);
+    if (text.size() > kMaxStudentFileBytes) {
+      problems.push_back(absl::StrCat(file, ": larger than ", kMaxStudentFileBytes >> 10, " KB"));
+      continue;
+    }
+    const std::vector<std::string> found =
+        CheckSource(fs::path(file).filename().string(), text, policy);
+    problems.insert(problems.end(), found.begin(), found.end());
+  }
+  return absl::StrJoin(problems, "\n");
+}
+
+absl::StatusOr<std::string> Grader::SymbolProblems(const Lab& lab, const std::string& bazel_bin,
+                                                   bool allow_missing) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string scratch =
+      absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp", "/auroralab-nm-XXXXXX");
+  if (::mkdtemp(scratch.data()) == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot create ", scratch));
+  }
+  absl::Cleanup remove_scratch = [&scratch] {
+    std::error_code ignored;
+    fs::remove_all(scratch, ignored);
+  };
+  std::vector<std::string> problems;
+  for (const std::string& file : lab.student_files()) {
+    const fs::path source(ImplPath(file, impl_));
+    if (source.extension() != ".cc") continue;  // headers compile into the .cc files
+    // Bazel puts objects at bazel-bin/<package>/_objs/<target>/<stem>[.pic].o.
+    std::vector<std::string> objects;
+    std::error_code error;
+    const fs::path objs = fs::path(bazel_bin) / source.parent_path() / "_objs";
+    for (const fs::directory_entry& target : fs::directory_iterator(objs, error)) {
+      for (const char* suffix : {".pic.o", ".o"}) {
+        const fs::path object = target.path() / (source.stem().string() + suffix);
+        if (fs::is_regular_file(object, error)) {
+          objects.push_back(object.string());
+          break;
+        }
+      }
+    }
+    if (objects.empty() && allow_missing) continue;
+    if (objects.empty()) {
+      return absl::NotFoundError(
+          absl::StrCat("no compiled object of ", source.string(), " under ", objs.string()));
+    }
+    for (const std::string& object : objects) {
+      absl::StatusOr<std::string> symbols = ListSymbols(object, scratch);
+      if (!symbols.ok()) return symbols.status();
+      const std::vector<std::string> found =
+          CheckSymbols(source.filename().string(), *symbols, lab.name());
+      problems.insert(problems.end(), found.begin(), found.end());
+    }
+  }
+  return absl::StrJoin(problems, "\n");
 }
 
 TestResult Grader::NewResult(const std::string& lab, const TestCase& test,
@@ -507,6 +681,14 @@ absl::Status Grader::GradeLab(const LabPlan& plan, const std::vector<std::string
     summaries_.push_back(summary);
     return absl::OkStatus();
   }
+  if (const std::string problems = SourceProblems(lab); !problems.empty()) {
+    Print(absl::StrCat("  [", lab.name(), "] rejected by the source check: all tests score 0\n"));
+    FailLab(plan, "Rejected by the source check (before building)", problems);
+    AddNote(absl::StrCat("error: ", lab.name(), ": the source check refused:\n", problems));
+    summary.note = "rejected";
+    summaries_.push_back(summary);
+    return absl::OkStatus();
+  }
 
   // One build per lab: a compile error costs only this lab's points.
   std::vector<std::string> targets;
@@ -517,7 +699,12 @@ absl::Status Grader::GradeLab(const LabPlan& plan, const std::vector<std::string
   const std::string build_log = absl::StrCat(out_dir_, "/logs/", lab.name(), ".build.log");
   Print(absl::StrCat("  [", lab.name(), "] building ", targets.size(), " target",
                      targets.size() == 1 ? "" : "s", " ... "));
-  absl::StatusOr<BuildOutcome> build = BazelBuild(workspace_, bazel_flags, targets, build_log);
+  const int build_timeout = std::min(build_timeout_seconds_, SecondsLeft());
+  absl::StatusOr<BuildOutcome> build =
+      build_timeout <= 0 ? absl::StatusOr<BuildOutcome>(BuildOutcome{
+                               .timeout = absl::StrCat("the grading job's deadline (",
+                                                       deadline_seconds_, "s) passed")})
+                         : BazelBuild(workspace_, bazel_flags, targets, build_log, build_timeout);
   if (!build.ok()) {
     Print("cannot run Bazel\n");
     return build.status();
@@ -532,12 +719,37 @@ absl::Status Grader::GradeLab(const LabPlan& plan, const std::vector<std::string
     Print(absl::StrCat("FAILED (see logs/", lab.name(), ".build.log)\n"));
     std::string details = build->timeout.empty() ? "" : build->timeout + "\n\n";
     details += SummarizeBuildLog(ReadFileTail(build_log, 1 << 20));
+    // A link that failed on a duplicate definition is clearer from the
+    // student's objects: check the ones this build compiled.
+    absl::StatusOr<std::string> problems = SymbolProblems(lab, bazel_bin, /*allow_missing=*/true);
+    if (problems.ok() && !problems->empty()) {
+      Print(absl::StrCat("  [", lab.name(), "] rejected by the symbol check\n"));
+      FailLab(plan, "Rejected by the symbol check (after compiling)",
+              absl::StrCat(*problems, "\n\n", details));
+      AddNote(absl::StrCat("error: ", lab.name(), ": the symbol check refused:\n", *problems));
+      summary.note = "rejected";
+      summaries_.push_back(summary);
+      return absl::OkStatus();
+    }
     FailLab(plan, "Build failed", details);
     summary.note = "build failed";
     summaries_.push_back(summary);
     return absl::OkStatus();
   }
   Print(absl::StrFormat("ok (%.1fs)\n", build->seconds));
+  absl::StatusOr<std::string> symbol_problems = SymbolProblems(lab, bazel_bin);
+  if (!symbol_problems.ok()) {
+    summaries_.push_back(summary);
+    return symbol_problems.status();
+  }
+  if (!symbol_problems->empty()) {
+    Print(absl::StrCat("  [", lab.name(), "] rejected by the symbol check: all tests score 0\n"));
+    FailLab(plan, "Rejected by the symbol check (after compiling)", *symbol_problems);
+    AddNote(absl::StrCat("error: ", lab.name(), ": the symbol check refused:\n", *symbol_problems));
+    summary.note = "rejected";
+    summaries_.push_back(summary);
+    return absl::OkStatus();
+  }
 
   for (const TestCase* test : plan.tests) {
     const Label label = *ParseLabel(test->target());  // validated with the rubric
@@ -550,8 +762,16 @@ absl::Status Grader::GradeLab(const LabPlan& plan, const std::vector<std::string
     spec.target = test->target();
     spec.log_path = absl::StrCat(out_dir_, "/", result.log_name);
     spec.artifacts_dir = absl::StrCat(out_dir_, "/artifacts/", lab.name(), "/", name);
-    spec.timeout_seconds = TimeoutSeconds(*test);
-    absl::StatusOr<GtestOutcome> outcome = RunGtest(spec);
+    spec.timeout_seconds = std::min(TimeoutSeconds(*test), SecondsLeft());
+    if (spec.timeout_seconds <= 0) {
+      result.output = absl::StrCat("Not run: the grading job's deadline (", deadline_seconds_,
+                                   "s) passed before this test's turn.");
+      Print(FormatProgressLine(result, 0, "not run: deadline passed", name_width_) + "\n");
+      report_.tests.push_back(std::move(result));
+      deadline_missed_ = true;
+      continue;
+    }
+    absl::StatusOr<GtestOutcome> outcome = RunGtestCheckingDeterminism(spec);
     if (!outcome.ok()) {
       summaries_.push_back(summary);
       return outcome.status();
@@ -560,6 +780,7 @@ absl::Status Grader::GradeLab(const LabPlan& plan, const std::vector<std::string
       summary.note = "interrupted";
       break;
     }
+    if (outcome->nondeterministic) nondeterministic_tests_.push_back(test->gtest());
     result.passed = outcome->passed;
     result.score = outcome->passed ? test->points() : 0;
     const std::string header = outcome->passed
@@ -583,6 +804,17 @@ int Grader::Abort(int status, const std::string& message) {
 
 int Grader::Finish(int status) {
   RemoveEmptyDirs(fs::path(out_dir_) / "artifacts");
+  if (deadline_missed_) {
+    AddNote(absl::StrCat("error: the grading job's deadline (", deadline_seconds_,
+                         "s) passed; the tests not run by then score 0"));
+  }
+  if (!nondeterministic_tests_.empty()) {
+    AddNote(absl::StrCat(
+        "warning: nondeterministic: ", absl::StrJoin(nondeterministic_tests_, ", "),
+        " gave a different verdict when run again. The simulation replays exactly, so the code "
+        "depends on something else: unordered/hash container iteration order, pointer values, "
+        "uninitialized variables or static state. Use ctx().rng() and ordered containers."));
+  }
   // Students read this on Gradescope: a fatal error first, then the table
   // (unless nothing was graded), then the notes and warnings.
   const std::string table = FormatSummaryTable(summaries_);

@@ -4,7 +4,8 @@
 # Writes the student release of this repository to OUT_DIR and makes it a git
 # repository with one commit (usable as a GitHub Classroom template). Only
 # git-tracked files ship, minus the instructor-only ones: the reference
-# solution, hidden tests, mutants, instructor CI (.ci/), the grader's
+# solution, hidden tests, mutants, the attacks the grader is tested against
+# (grader/adversarial/), instructor CI (.ci/), the grader's
 # instructor tools and docs/instructors/. The instructor README is replaced by
 # a student README; a student CI workflow (.github/workflows/) runs the
 # public tests; the rubric keeps only public tests of released labs.
@@ -77,7 +78,7 @@ discard_release() {
 # Paths that never ship to students (regular expression on repo-relative
 # paths): instructor material, the grader's instructor tools, and the lab
 # files of labs not released yet.
-INSTRUCTOR_ONLY='^(solution/|grader/hidden/|grader/mutants/|grader/e2e_test\.sh$|grader/handout_test\.sh$|grader/batch|grader/gradescope/|grader/consistency/|docs/instructors/|tools/new_lab/|\.ci/|\.github/)'
+INSTRUCTOR_ONLY='^(solution/|grader/hidden/|grader/mutants/|grader/adversarial/|grader/e2e_test\.sh$|grader/handout_test\.sh$|grader/batch|grader/gradescope/|grader/consistency/|docs/instructors/|tools/new_lab/|\.ci/|\.github/)'
 unreleased_re='^$'
 for lab in "${unreleased[@]}"; do
   unreleased_re+="|^(labs|skeleton|grader/hidden)/$lab/|^docs/labs/($lab|${lab//_/-})\.md$"

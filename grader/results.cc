@@ -1,9 +1,14 @@
 // Implementation of results.h.
 #include "grader/results.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -67,19 +72,33 @@ std::string ToGradescopeJson(const GradeReport& report) {
 }
 
 absl::Status WriteFileAtomically(const std::string& path, const std::string& contents) {
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", temp));
-    out << contents;
-    out.flush();
-    if (!out) return absl::DataLossError(absl::StrCat("error writing ", temp));
-  }
-  std::error_code error;
-  std::filesystem::rename(temp, path, error);
-  if (error) {
+  // A fresh temp file (mkstemp: O_CREAT | O_EXCL, unpredictable name) next
+  // to `path`, then rename over it: nothing planted at a predictable name
+  // can redirect the write, and readers never see half a file.
+  std::string temp = path + ".XXXXXX";
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) {
     return absl::UnavailableError(
-        absl::StrCat("cannot rename ", temp, " to ", path, ": ", error.message()));
+        absl::StrCat("cannot create a temp file next to ", path, ": ", std::strerror(errno)));
+  }
+  size_t written = 0;
+  while (written < contents.size()) {
+    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  const bool ok = written == contents.size() && ::fchmod(fd, 0644) == 0 && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(temp.c_str());
+    return absl::DataLossError(absl::StrCat("error writing ", temp));
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temp.c_str());
+    return absl::UnavailableError(
+        absl::StrCat("cannot rename ", temp, " to ", path, ": ", std::strerror(error)));
   }
   return absl::OkStatus();
 }

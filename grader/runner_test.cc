@@ -1,5 +1,6 @@
 // Tests of runner.h against grader/testdata/fake_test, a GoogleTest binary
-// whose cases pass, fail, hang, crash, skip and exit early on purpose.
+// whose cases pass, fail, hang, crash, skip, exit early, forge verdicts and
+// probe the sandbox on purpose.
 #include "grader/runner.h"
 
 #include <signal.h>
@@ -74,20 +75,115 @@ TEST_F(RunGtestTest, Fails) {
   EXPECT_THAT(outcome.log_tail, HasSubstr("arithmetic is broken"));
 }
 
-TEST_F(RunGtestTest, HangIsKilledWithItsProcessGroup) {
+// Whether a process whose command line contains `needle` is running.
+bool ProcessRunning(const std::string& needle) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = ReadFile(entry.path().string() + "/cmdline");
+    for (char& c : cmdline) {
+      if (c == '\0') c = ' ';
+    }
+    if (cmdline.find(needle) != std::string::npos && ProcessIsDead(std::stoi(name)) == false) {
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST_F(RunGtestTest, HangIsKilledWithEveryProcessOfTheSandbox) {
   const GtestSpec spec = Spec("Fake.Hangs", /*timeout_seconds=*/2);
   const GtestOutcome outcome = Run(spec);
   EXPECT_FALSE(outcome.passed);
   EXPECT_EQ(outcome.reason, "timed out after 2s");
   EXPECT_GE(outcome.seconds, 2.0);
   EXPECT_LT(outcome.seconds, 10.0);
-  const std::string pid_text = ReadFile(spec.artifacts_dir + "/grandchild.pid");
-  ASSERT_FALSE(pid_text.empty()) << "the fake test did not record its grandchild";
-  const pid_t grandchild = std::atoi(pid_text.c_str());
-  ASSERT_GT(grandchild, 1);
-  // SIGKILL to the group is immediate, but give the kernel a moment.
-  for (int i = 0; i < 100 && !ProcessIsDead(grandchild); ++i) usleep(10000);
-  EXPECT_TRUE(ProcessIsDead(grandchild)) << "grandchild " << grandchild << " survived";
+  ASSERT_FALSE(ReadFile(spec.artifacts_dir + "/grandchild.started").empty())
+      << "the fake test did not start its grandchild";
+  // The grandchild left the session; the PID namespace still ends it.
+  bool survived = true;
+  for (int i = 0; i < 100 && (survived = ProcessRunning("sleep 4242")); ++i) usleep(10000);
+  EXPECT_FALSE(survived) << "the grandchild outlived the sandbox";
+}
+
+TEST_F(RunGtestTest, PrintedSuccessLinesAndExitZeroAreNotAVerdict) {
+  const GtestOutcome outcome = Run(Spec("Fake.ForgesAVerdict"));
+  EXPECT_FALSE(outcome.passed);
+  EXPECT_EQ(outcome.reason, "exited before GoogleTest reported a result");
+  EXPECT_THAT(outcome.log_tail, HasSubstr("[  PASSED  ] 1 test."));
+}
+
+TEST_F(RunGtestTest, TheSandboxHidesTheHostAndTheNetwork) {
+  const GtestSpec spec = Spec("Fake.ProbesTheSandbox");
+  const GtestOutcome outcome = Run(spec);
+  EXPECT_TRUE(outcome.passed) << outcome.reason << "\n" << outcome.log_tail;
+  const std::string probe = ReadFile(spec.artifacts_dir + "/probe.txt");
+  for (const char* hidden : {"/etc/passwd=hidden", "/root=hidden", "/home=hidden", "/work=hidden",
+                             "/var=hidden", "uid=65534", "usr_writable=no", "network=no"}) {
+    EXPECT_THAT(probe, HasSubstr(absl::StrCat(hidden, "\n")));
+  }
+  // bubblewrap's init is the test's parent, as seen from inside.
+  EXPECT_THAT(probe, ::testing::ContainsRegex("parent_pid=[12]\n"));
+}
+
+TEST_F(RunGtestTest, PlantedLinksAndFifosAreNotCopiedOrFollowed) {
+  const GtestSpec spec = Spec("Fake.PlantsLinksAndFifos");
+  const GtestOutcome outcome = Run(spec);
+  EXPECT_TRUE(outcome.passed) << outcome.reason;
+  namespace fs = std::filesystem;
+  EXPECT_EQ(ReadFile(spec.artifacts_dir + "/real.txt"), "a real file\n");
+  for (const char* name : {"passwd", "loop", "fifo"}) {
+    EXPECT_FALSE(fs::exists(fs::symlink_status(spec.artifacts_dir + "/" + name))) << name;
+  }
+}
+
+TEST_F(RunGtestTest, AVerdictThatChangesOnARerunIsReportedAsNondeterministic) {
+  // Fake.FlipsACoin fails and then passes with probability 1/4 per try; 40
+  // tries all missing that has probability (3/4)^40, about 1e-5.
+  bool flagged = false;
+  for (int i = 0; i < 40 && !flagged; ++i) {
+    const absl::StatusOr<GtestOutcome> outcome =
+        RunGtestCheckingDeterminism(Spec("Fake.FlipsACoin"));
+    ASSERT_TRUE(outcome.ok()) << outcome.status();
+    if (!outcome->nondeterministic) continue;
+    flagged = true;
+    EXPECT_FALSE(outcome->passed);
+    EXPECT_THAT(outcome->reason,
+                HasSubstr("NONDETERMINISTIC: a second run of the same seeds passed"));
+    EXPECT_THAT(outcome->reason, HasSubstr("ctx().rng()"));
+  }
+  EXPECT_TRUE(flagged) << "40 tries never saw a failure followed by a pass";
+}
+
+TEST_F(RunGtestTest, ADeterministicFailureIsNotCalledNondeterministic) {
+  const absl::StatusOr<GtestOutcome> outcome = RunGtestCheckingDeterminism(Spec("Fake.Fails"));
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_FALSE(outcome->nondeterministic);
+  EXPECT_EQ(outcome->reason, "test failed");
+}
+
+TEST(JudgeGtest, OnlyACompleteRecordForThisTestWithExitZeroPasses) {
+  GtestSpec spec;
+  spec.gtest = "A.B";
+  spec.target = "//x:y";
+  ProcessResult exited0;
+  exited0.exited = true;
+  exited0.exit_code = 0;
+  const std::string pass = "auroralab-verdict 1\ntest A.B passed\nend 1\n";
+  EXPECT_TRUE(JudgeGtest(exited0, pass, spec).passed);
+  // Truncated, wrong count, other test, exit status 1, killed.
+  EXPECT_FALSE(JudgeGtest(exited0, "auroralab-verdict 1\ntest A.B passed\n", spec).passed);
+  EXPECT_FALSE(JudgeGtest(exited0, "auroralab-verdict 1\ntest A.B passed\nend 2\n", spec).passed);
+  EXPECT_EQ(JudgeGtest(exited0, "auroralab-verdict 1\ntest A.C passed\nend 1\n", spec).reason,
+            "ran A.C instead of A.B");
+  ProcessResult exited1 = exited0;
+  exited1.exit_code = 1;
+  EXPECT_THAT(JudgeGtest(exited1, pass, spec).reason, HasSubstr("exited with status 1"));
+  ProcessResult killed;
+  killed.signal = SIGKILL;
+  EXPECT_EQ(JudgeGtest(killed, pass, spec).reason, "crashed with SIGKILL");
+  EXPECT_EQ(JudgeGtest(exited0, "auroralab-verdict 1\nend 0\n", spec).reason,
+            "test not found in //x:y (rubric out of date?)");
 }
 
 TEST_F(RunGtestTest, CrashIsReportedBySignalName) {
@@ -129,12 +225,11 @@ TEST_F(RunGtestTest, CleanEnvironmentAndFreshTempDir) {
   const std::string env = ReadFile(spec.artifacts_dir + "/env.txt");
   EXPECT_THAT(env, HasSubstr("TEST_TARGET=//grader/testdata:fake_test\n"));
   EXPECT_THAT(env, HasSubstr("AURORALAB_SEEDS=\n"));
-  // cwd is the fresh TEST_TMPDIR, and it is removed afterwards.
-  const size_t cwd = env.find("cwd=") + 4;
-  const std::string cwd_path = env.substr(cwd, env.find('\n', cwd) - cwd);
-  EXPECT_THAT(env, HasSubstr("TEST_TMPDIR=" + cwd_path + "\n"));
-  EXPECT_THAT(cwd_path, HasSubstr("auroralab-test-"));
-  EXPECT_FALSE(std::filesystem::exists(cwd_path));
+  // The sandbox's private /tmp is the cwd; the verdict variable is gone
+  // before any test code runs.
+  EXPECT_THAT(env, HasSubstr("cwd=/tmp\n"));
+  EXPECT_THAT(env, HasSubstr("TEST_TMPDIR=/tmp\n"));
+  EXPECT_THAT(env, HasSubstr("AURORALAB_VERDICT_FD=\n"));
 }
 
 TEST(RunProcess, MissingBinaryIsAnError) {
@@ -160,19 +255,16 @@ TEST(RunProcess, ExitCodeAndSeparateStderr) {
   EXPECT_EQ(ReadFile(spec.stderr_path), "err\n");
 }
 
-TEST(ParseGtestSummary, ReadsTheCounts) {
-  const GtestSummary summary = ParseGtestSummary(
-      "[==========] 3 tests from 1 test suite ran. (5 ms total)\n"
-      "[  PASSED  ] 1 test.\n"
-      "[  SKIPPED ] 1 test, listed below:\n"
-      "[  SKIPPED ] A.B\n"
-      "[  FAILED  ] 1 test, listed below:\n"
-      "[  FAILED  ] A.C\n");
-  EXPECT_EQ(summary.ran, 3);
-  EXPECT_EQ(summary.passed, 1);
-  EXPECT_EQ(summary.skipped, 1);
-  EXPECT_EQ(summary.failed, 1);
-  EXPECT_EQ(ParseGtestSummary("no gtest here").ran, -1);
+TEST(ParseVerdictRecord, ReadsTestsAndRejectsDamage) {
+  const VerdictRecord record =
+      ParseVerdictRecord("auroralab-verdict 1\ntest A.B passed\ntest A.C skipped\nend 2\n");
+  EXPECT_TRUE(record.complete);
+  ASSERT_EQ(record.tests.size(), 2u);
+  EXPECT_EQ(record.tests[1].first, "A.C");
+  EXPECT_EQ(record.tests[1].second, "skipped");
+  EXPECT_FALSE(ParseVerdictRecord("").complete);
+  EXPECT_FALSE(ParseVerdictRecord("auroralab-verdict 1\nend 0\nextra\n").complete);
+  EXPECT_FALSE(ParseVerdictRecord("auroralab-verdict 2\nend 0\n").complete);
 }
 
 TEST_F(RunGtestTest, TheGradersOwnFailureIsAnErrorNotAVerdict) {

@@ -3,18 +3,24 @@
 
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "grader/runner.h"
@@ -142,6 +148,10 @@ absl::StatusOr<std::vector<std::string>> ListSubmittedFiles(const std::string& d
     const fs::file_status status = it->symlink_status(error);
     if (!error && fs::is_regular_file(status)) {
       files.push_back(fs::relative(it->path(), dir).generic_string());
+      if (files.size() > kMaxZipEntries) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("the submission folder holds more than ", kMaxZipEntries, " files"));
+      }
     }
   }
   if (error)
@@ -150,24 +160,168 @@ absl::StatusOr<std::vector<std::string>> ListSubmittedFiles(const std::string& d
   return files;
 }
 
-absl::Status ExtractZip(const std::string& zip_path, const std::string& dest) {
-  const std::string log = (fs::path(dest) / ".unzip.log").string();
+namespace {
+
+uint32_t Le16(const unsigned char* p) { return p[0] | (p[1] << 8); }
+uint32_t Le32(const unsigned char* p) {
+  return p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
+}
+
+absl::Status BadZip(const std::string& zip, const std::string& why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("unusable submission archive ", fs::path(zip).filename().string(), ": ", why));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ZipEntry>> ScanZip(const std::string& zip_path) {
+  const int fd = ::open(zip_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", zip_path, ": ", std::strerror(errno)));
+  }
+  struct stat info;
+  std::string data;
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return BadZip(zip_path, "not a regular file");
+  }
+  if (static_cast<uint64_t>(info.st_size) > kMaxZipBytes) {
+    ::close(fd);
+    return BadZip(zip_path, absl::StrCat("the archive is ", info.st_size >> 20, " MB; at most ",
+                                         kMaxZipBytes >> 20, " MB"));
+  }
+  data.resize(static_cast<size_t>(info.st_size));
+  size_t have = 0;
+  while (have < data.size()) {
+    const ssize_t n = ::read(fd, data.data() + have, data.size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    have += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  data.resize(have);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  const size_t size = data.size();
+
+  // The end-of-central-directory record: in the last 64 KB + 22 bytes.
+  if (size < 22) return BadZip(zip_path, "not a .zip file (too short)");
+  size_t eocd = std::string::npos;
+  for (size_t at = size - 22;; --at) {
+    if (Le32(bytes + at) == 0x06054b50) {
+      eocd = at;
+      break;
+    }
+    if (at == 0 || size - at > 65557) break;
+  }
+  if (eocd == std::string::npos) return BadZip(zip_path, "not a .zip file");
+  const uint32_t total = Le16(bytes + eocd + 10);
+  const uint32_t directory_size = Le32(bytes + eocd + 12);
+  const uint32_t directory_offset = Le32(bytes + eocd + 16);
+  if (total == 0xffff || directory_offset == 0xffffffff) {
+    return BadZip(zip_path, "ZIP64 archives (over 65535 entries or 4 GB) are not accepted");
+  }
+  if (total > kMaxZipEntries) {
+    return BadZip(zip_path, absl::StrCat(total, " entries; at most ", kMaxZipEntries));
+  }
+  if (static_cast<uint64_t>(directory_offset) + directory_size > size) {
+    return BadZip(zip_path, "damaged central directory");
+  }
+
+  std::vector<ZipEntry> entries;
+  std::set<std::string> names;
+  uint64_t total_bytes = 0;
+  size_t at = directory_offset;
+  for (uint32_t i = 0; i < total; ++i) {
+    if (at + 46 > size || Le32(bytes + at) != 0x02014b50) {
+      return BadZip(zip_path, "damaged central directory");
+    }
+    const uint32_t made_by_host = bytes[at + 5];
+    const uint32_t flags = Le16(bytes + at + 8);
+    const uint32_t uncompressed = Le32(bytes + at + 24);
+    const uint32_t name_length = Le16(bytes + at + 28);
+    const uint32_t extra_length = Le16(bytes + at + 30);
+    const uint32_t comment_length = Le16(bytes + at + 32);
+    const uint32_t external = Le32(bytes + at + 38);
+    if (at + 46 + name_length > size) return BadZip(zip_path, "damaged central directory");
+    ZipEntry entry;
+    entry.name = data.substr(at + 46, name_length);
+    entry.size = uncompressed;
+    at += 46 + name_length + extra_length + comment_length;
+
+    const std::string shown = absl::StrCat("entry '", entry.name, "'");
+    for (const char c : entry.name) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\' || c == '*' || c == '?' ||
+          c == '[' || c == ']') {
+        return BadZip(zip_path, absl::StrCat("entry with an unusual character in its name (",
+                                             absl::CHexEscape(entry.name), ")"));
+      }
+    }
+    if (entry.name.empty() || entry.name.front() == '/' ||
+        absl::StrContains(absl::StrCat("/", entry.name, "/"), "/../")) {
+      return BadZip(zip_path, absl::StrCat(shown, " points outside the archive"));
+    }
+    if ((flags & 1) != 0) return BadZip(zip_path, absl::StrCat(shown, " is encrypted"));
+    if (uncompressed == 0xffffffff) return BadZip(zip_path, absl::StrCat(shown, " is ZIP64"));
+    entry.directory = entry.name.back() == '/';
+    const uint32_t mode = external >> 16;
+    if (made_by_host == 3 && (mode & 0170000) != 0) {
+      const uint32_t type = mode & 0170000;
+      if (type == 0120000) {
+        return BadZip(zip_path,
+                      absl::StrCat(shown, " is a symbolic link; submit the files themselves"));
+      }
+      if (type != 0100000 && type != 0040000) {
+        return BadZip(zip_path, absl::StrCat(shown, " is not a regular file or folder"));
+      }
+      if (type == 0040000) entry.directory = true;
+    }
+    std::string key = entry.name;
+    if (!key.empty() && key.back() == '/') key.pop_back();
+    if (!names.insert(key).second) {
+      return BadZip(zip_path, absl::StrCat(shown, " appears twice"));
+    }
+    total_bytes += uncompressed;
+    if (total_bytes > kMaxZipTotalBytes) {
+      return BadZip(zip_path, absl::StrCat("unpacks to more than ", kMaxZipTotalBytes >> 20,
+                                           " MB (a zip bomb?)"));
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+absl::Status ExtractZipEntries(const std::string& zip_path, const std::vector<std::string>& names,
+                               const std::string& dest, const std::string& scratch_dir) {
+  if (names.empty()) return absl::OkStatus();
   ProcessSpec spec;
-  // -o: no interactive questions; unzip already refuses "../" paths.
-  spec.argv = {"unzip", "-q", "-o", zip_path, "-d", dest};
-  spec.stdout_path = log;
-  spec.timeout_seconds = 300;
+  // -o: no interactive questions; -qq: quiet. Names were checked by ScanZip
+  // to hold no wildcard characters, so each matches exactly one entry.
+  spec.argv = {"unzip", "-qq", "-o", zip_path};
+  spec.argv.insert(spec.argv.end(), names.begin(), names.end());
+  spec.argv.insert(spec.argv.end(), {"-d", dest});
+  std::string log = scratch_dir + "/unzip-XXXXXX";
+  const int log_fd = ::mkstemp(log.data());
+  if (log_fd < 0) {
+    return absl::UnavailableError(absl::StrCat("cannot create a log in ", scratch_dir));
+  }
+  ::unlink(log.c_str());  // nobody can reach it by name; read through the fd
+  spec.stdout_fd = log_fd;
+  spec.timeout_seconds = 120;
+  spec.max_output_bytes = kMaxStudentFileBytes;
   absl::StatusOr<ProcessResult> result = RunProcess(spec);
-  const std::string output = ReadFileTail(log, 4096);
-  std::error_code error;
-  fs::remove(log, error);
+  const std::string output = ReadFdTail(log_fd, 4096);
+  ::close(log_fd);
   if (!result.ok()) return result.status();
-  if (result->interrupted)
+  if (result->interrupted) {
     return absl::CancelledError("interrupted while unpacking the submission");
-  // unzip exits 1 for warnings (files were still extracted).
-  if (!result->exited || result->exit_code > 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot extract ", zip_path, " (is it a .zip?): ", output));
+  }
+  if (result->signal == SIGXFSZ) {
+    return BadZip(zip_path,
+                  absl::StrCat("a file unpacks to more than ", kMaxStudentFileBytes >> 10, " KB"));
+  }
+  if (result->timed_out || !result->exited || result->exit_code > 1) {
+    return BadZip(zip_path, absl::StrCat("cannot extract it (is it a .zip?): ", output));
   }
   return absl::OkStatus();
 }
@@ -191,29 +345,23 @@ absl::Status ClearDirectory(const std::string& dir) {
 
 namespace {
 
-absl::Status CopyRecursive(const fs::path& from, const fs::path& to,
-                           const std::set<fs::path>& skip) {
+// Copies `from` (a file, symlink or folder) to the new path `to`.
+absl::Status CopyRecursive(const fs::path& from, const fs::path& to) {
   std::error_code error;
-  for (const fs::directory_entry& entry : fs::directory_iterator(from, error)) {
-    if (skip.count(entry.path()) > 0) continue;
-    const fs::path target = to / entry.path().filename();
-    const fs::file_status status = entry.symlink_status(error);
-    if (error) break;
+  const fs::file_status status = fs::symlink_status(from, error);
+  if (!error) {
     if (fs::is_symlink(status)) {
-      fs::copy_symlink(entry.path(), target, error);
+      fs::copy_symlink(from, to, error);
     } else if (fs::is_directory(status)) {
-      fs::create_directory(target, error);
-      if (!error) {
-        if (absl::Status copied = CopyRecursive(entry.path(), target, skip); !copied.ok()) {
+      fs::create_directories(to, error);
+      for (const fs::directory_entry& entry : fs::directory_iterator(from, error)) {
+        if (absl::Status copied = CopyRecursive(entry.path(), to / entry.path().filename());
+            !copied.ok()) {
           return copied;
         }
       }
     } else if (fs::is_regular_file(status)) {
-      fs::copy_file(entry.path(), target, fs::copy_options::overwrite_existing, error);
-    }
-    if (error) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot copy ", entry.path().string(), ": ", error.message()));
+      fs::copy_file(from, to, fs::copy_options::overwrite_existing, error);
     }
   }
   if (error) {
@@ -225,24 +373,24 @@ absl::Status CopyRecursive(const fs::path& from, const fs::path& to,
 
 }  // namespace
 
-absl::Status CopyCourseTree(const std::string& from, const std::string& to,
-                            const std::vector<std::string>& also_skip) {
+const std::vector<std::string>& StagedPaths() {
+  static const auto* const paths = new std::vector<std::string>{
+      "WORKSPACE", "BUILD",    ".bazelrc",      ".bazelversion",  "tools",
+      "labs",      "skeleton", "grader/hidden", "grader/verdict", "grader/rubric.textproto",
+  };
+  return *paths;
+}
+
+absl::Status StageCourseTree(const std::string& root, const std::string& to) {
   std::error_code error;
-  const fs::path root = fs::absolute(from, error).lexically_normal();
-  std::set<fs::path> skip;
-  for (const std::string& path : also_skip) {
-    skip.insert(fs::absolute(path, error).lexically_normal());
+  for (const std::string& path : StagedPaths()) {
+    const fs::path from = fs::path(root) / path;
+    if (!fs::exists(fs::symlink_status(from, error))) continue;
+    const fs::path target = fs::path(to) / path;
+    fs::create_directories(target.parent_path(), error);
+    if (absl::Status copied = CopyRecursive(from, target); !copied.ok()) return copied;
   }
-  skip.insert(root / ".git");
-  skip.insert(root / "grade-out");
-  for (const fs::directory_entry& entry : fs::directory_iterator(root, error)) {
-    // Bazel's convenience links point into its output base: never copy them.
-    if (entry.path().filename().string().rfind("bazel-", 0) == 0) skip.insert(entry.path());
-  }
-  if (error)
-    return absl::UnavailableError(absl::StrCat("cannot read ", from, ": ", error.message()));
-  fs::create_directories(to, error);
-  return CopyRecursive(root, fs::absolute(to, error).lexically_normal(), skip);
+  return absl::OkStatus();
 }
 
 absl::Status ApplySubmission(const SubmissionPlan& plan, const std::string& submission_dir,
@@ -251,6 +399,16 @@ absl::Status ApplySubmission(const SubmissionPlan& plan, const std::string& subm
     const fs::path source = fs::path(submission_dir) / copy.submitted;
     const fs::path target = fs::path(workspace) / copy.student_file;
     std::error_code error;
+    const fs::file_status status = fs::symlink_status(source, error);
+    if (error || !fs::is_regular_file(status)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("submitted ", copy.submitted, " is not a regular file"));
+    }
+    if (fs::file_size(source, error) > kMaxStudentFileBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("submitted ", copy.submitted,
+                                                     " is larger than ", kMaxStudentFileBytes >> 10,
+                                                     " KB; a student file may not be"));
+    }
     fs::create_directories(target.parent_path(), error);
     // Remove first: the tree copy may have left a symlink in its place.
     fs::remove(target, error);
@@ -273,7 +431,7 @@ std::string DefaultStagingDir() {
   return base + "/.cache/auroralab/grade-workspace";
 }
 
-absl::StatusOr<StagingLock> StagingLock::Acquire(const std::string& dir) {
+absl::StatusOr<StagingLock> StagingLock::Acquire(const std::string& dir, int timeout_seconds) {
   std::error_code error;
   fs::create_directories(fs::path(dir).parent_path(), error);
   const std::string path = dir + ".lock";
@@ -284,13 +442,22 @@ absl::StatusOr<StagingLock> StagingLock::Acquire(const std::string& dir) {
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     std::printf("waiting for another grader run to release %s ...\n", path.c_str());
     std::fflush(stdout);
-    while (::flock(fd, LOCK_EX) != 0) {
-      if (errno != EINTR || StopRequested()) {
-        const int saved = errno;
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(std::max(0, timeout_seconds));
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int error = errno;
+      if ((error != EWOULDBLOCK && error != EINTR) || StopRequested()) {
         ::close(fd);
         return absl::UnavailableError(
-            absl::StrCat("cannot lock ", path, ": ", std::strerror(saved)));
+            absl::StrCat("cannot lock ", path, ": ", std::strerror(error)));
       }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        ::close(fd);
+        return absl::DeadlineExceededError(
+            absl::StrCat("another grading job held ", path, " for more than ", timeout_seconds,
+                         "s; give each concurrent job its own --staging=DIR"));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   }
   return StagingLock(fd);

@@ -11,6 +11,7 @@
 #ifndef AURORALAB_GRADER_SUBMISSION_H_
 #define AURORALAB_GRADER_SUBMISSION_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -43,24 +44,53 @@ SubmissionPlan PlanSubmission(const std::vector<std::string>& submitted,
                               const std::vector<std::string>& student_files);
 
 // Regular files under `dir`, relative and sorted. Symlinks are not followed
-// or listed: a submission contributes file contents only.
+// or listed: a submission contributes file contents only. InvalidArgument
+// beyond kMaxZipEntries files.
 absl::StatusOr<std::vector<std::string>> ListSubmittedFiles(const std::string& dir);
 
-// Extracts `zip_path` into the existing directory `dest` with `unzip -q`.
-// InvalidArgument: the archive itself is unusable (the student's problem);
-// any other error is the grader's (no unzip, Ctrl-C).
-absl::Status ExtractZip(const std::string& zip_path, const std::string& dest);
+// Limits on what a submission may contain.
+inline constexpr size_t kMaxZipBytes = 64 << 20;           // the .zip file itself
+inline constexpr size_t kMaxZipEntries = 10000;            // entries in the archive
+inline constexpr uint64_t kMaxZipTotalBytes = 512 << 20;   // declared, unpacked, all entries
+inline constexpr uint64_t kMaxStudentFileBytes = 1 << 20;  // one student file
+
+struct ZipEntry {
+  std::string name;   // as stored, '/'-separated
+  uint64_t size = 0;  // declared uncompressed size
+  bool directory = false;
+};
+
+// Reads a zip's central directory without extracting anything and refuses
+// (InvalidArgument, with the entry named) archives that are not plain:
+// more than kMaxZipEntries entries, more than kMaxZipTotalBytes declared,
+// symlinks or other special files, duplicate names, absolute or ".." paths,
+// names with control or wildcard characters, encryption, ZIP64.
+absl::StatusOr<std::vector<ZipEntry>> ScanZip(const std::string& zip_path);
+
+// Extracts exactly the regular-file entries `names` (from ScanZip) of
+// `zip_path` into the fresh directory `dest` with `unzip`, each file limited
+// to kMaxStudentFileBytes whatever its header claims; unzip's messages go to
+// a new file in `scratch_dir`. InvalidArgument: the archive is unusable (the
+// student's problem); any other error is the grader's (no unzip, Ctrl-C).
+absl::Status ExtractZipEntries(const std::string& zip_path, const std::vector<std::string>& names,
+                               const std::string& dest, const std::string& scratch_dir);
 
 // Removes everything inside `dir` (creating it if needed), keeping `dir`.
 absl::Status ClearDirectory(const std::string& dir);
 
-// Copies the course tree `from` into `to`, keeping symlinks as symlinks and
-// skipping top-level bazel-* links, .git and grade-out, plus any path in
-// `also_skip` (absolute, e.g. an --out dir inside the tree).
-absl::Status CopyCourseTree(const std::string& from, const std::string& to,
-                            const std::vector<std::string>& also_skip);
+// What of the course tree is staged for grading a submission: what the
+// student handout ships that a build needs, plus the hidden tests, the
+// verdict listener and the rubric. Never solution/, grader/mutants/, the
+// grader's own sources, docs, .git or Bazel's output links.
+const std::vector<std::string>& StagedPaths();
+
+// Copies the StagedPaths() of the course tree `root` that exist into `to`,
+// keeping symlinks as symlinks.
+absl::Status StageCourseTree(const std::string& root, const std::string& to);
 
 // Copies the planned files from `submission_dir` into `workspace`.
+// InvalidArgument: a planned file is larger than kMaxStudentFileBytes or is
+// not a regular file.
 absl::Status ApplySubmission(const SubmissionPlan& plan, const std::string& submission_dir,
                              const std::string& workspace);
 
@@ -69,11 +99,13 @@ absl::Status ApplySubmission(const SubmissionPlan& plan, const std::string& subm
 std::string DefaultStagingDir();
 
 // Holds an exclusive lock on `<dir>.lock` for the lifetime of the object, so
-// two grader runs do not stage into the same directory at once.
+// two grader runs do not stage into the same directory at once. A lock dies
+// with the process that held it, so a crashed job never blocks the next.
 class StagingLock {
  public:
-  // Blocks until the lock is free; prints a note if it has to wait.
-  static absl::StatusOr<StagingLock> Acquire(const std::string& dir);
+  // Waits up to `timeout_seconds` for the lock (printing a note if it has to
+  // wait); DeadlineExceeded after that.
+  static absl::StatusOr<StagingLock> Acquire(const std::string& dir, int timeout_seconds);
   StagingLock(StagingLock&& other) noexcept;
   StagingLock& operator=(StagingLock&&) = delete;
   StagingLock(const StagingLock&) = delete;

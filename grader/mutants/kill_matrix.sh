@@ -84,7 +84,7 @@ test_statuses() {
 # mutant.
 disk_cache="${HOME:?HOME is not set}/.cache/auroralab/disk-cache"
 bazel build --noshow_progress --curses=no --disk_cache="$disk_cache" \
-  --//tools/build:impl=solution //grader:grade >"${TMPDIR:-/tmp}/auroralab-mutants-build.log" 2>&1 ||
+  --config=grading --//tools/build:impl=solution //grader:grade >"${TMPDIR:-/tmp}/auroralab-mutants-build.log" 2>&1 ||
   { tail -30 "${TMPDIR:-/tmp}/auroralab-mutants-build.log" >&2; die "cannot build the grader"; }
 grader_binary="$ROOT/bazel-bin/grader/grade"
 [[ -x "$grader_binary" ]] || die "the grader was built, but $grader_binary is missing"
@@ -132,8 +132,9 @@ run_lab() {
                                /"max_score":/ { gsub(/,/, "", $2); m += $2 }
                                END { printf "%s %s\n", s, m }' "$out/results.json")
     local public_failed=() hidden_failed=() status
-    if grep -qE "\[$lab\] (building .*FAILED|submission error)" "$out.log"; then
-      say "BROKEN $lab/$name: the mutant does not build (see below); fix the patch"
+    if grep -qE "\[$lab\] (building .*FAILED|submission error)" "$out.log" ||
+       grep -qE 'Build failed|Rejected by the (source|symbol) check' "$out/results.json"; then
+      say "BROKEN $lab/$name: the mutant does not build or the grader's checks refuse it (see below); fix the patch"
       grep -m 20 -E 'error' "$out/logs/$lab.build.log" >&2 || true
       failures=$((failures + 1))
       rows+="| \`$name\` | $(sed -n '1s/^Mistake: *//p' "$patchfile") | **does not build** | | |"$'\n'
