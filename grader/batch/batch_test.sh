@@ -43,9 +43,10 @@ while IFS= read -r f; do
 done < <(lab_files)
 (cd "$tmp/bob" && zip -q -r "$subs/bob.zip" .)
 echo "this is not C++;" >>"$subs/dave/client.cc"
-find='const int write_quorum = options_.quorum.w;'
-grep -qF "$find" "$subs/erin/client.cc" || fail "erin's one-line bug no longer applies to client.cc"
-sed -i "s/$find/const int write_quorum = 3;/" "$subs/erin/client.cc"
+# erin's bug is one of the mutants (a unified diff against the flat student
+# files), so it stays in step with the reference.
+patch -p1 -s --no-backup-if-mismatch -d "$subs/erin" <grader/mutants/quorum_kv/write_quorum_of_three.patch ||
+  fail "erin's one-line bug (grader/mutants/quorum_kv/write_quorum_of_three.patch) no longer applies"
 echo "stray" >"$subs/notes.txt"  # not a submission: skipped with a message
 
 # A rubric with a late policy: due at noon, 25% off per day, up to 2 days.
