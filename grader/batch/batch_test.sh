@@ -111,8 +111,11 @@ for student in alice bob carol dave erin; do
   [[ -s "$out/students/$student/grade.log" && -d "$out/students/$student/logs" ]] ||
     fail "$student has no grade.log or logs/"
 done
-[[ "$(cell alice 'quorum_kv: QuorumKvPartA.PutThenGetReturnsTheValue')" == 3 ]] ||
-  fail "the per-test column of alice is wrong"
+# The per-test column holds the test's points from the rubric.
+put_get_points="$(sed -n 's/.*gtest: "QuorumKvPartA.PutThenGetReturnsTheValue" points: \([0-9.]*\).*/\1/p' "$rubric")"
+[[ -n "$put_get_points" ]] || fail "QuorumKvPartA.PutThenGetReturnsTheValue is not in the rubric"
+[[ "$(cell alice 'quorum_kv: QuorumKvPartA.PutThenGetReturnsTheValue')" == "$put_get_points" ]] ||
+  fail "the per-test column of alice is wrong (expected $put_get_points)"
 # erin's log of a failing public test gives the command that replays it in
 # her own handout repository: the public target, her code, the seed.
 replay="$(grep -h '\[auroralab\] replay:' "$out"/students/erin/logs/quorum_kv/QuorumKvPart*.log | head -1)"
