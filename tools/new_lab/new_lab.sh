@@ -5,7 +5,7 @@
 # docs/parts-of-a-lab.md): the interface, harness and public tests
 # (labs/NAME/), the student skeleton (skeleton/NAME/), the reference
 # (solution/NAME/), hidden tests (grader/hidden/NAME/), a mutant list
-# (grader/mutants/NAME.mutants), a rubric block (appended to
+# (grader/mutants/NAME/*.patch), a rubric block (appended to
 # grader/rubric.textproto) and a handout page (docs/labs/NAME.md).
 #
 # The result is a small complete lab (a durable key-value server and a
@@ -42,7 +42,7 @@ rubric="$ROOT/grader/rubric.textproto"
 [[ -f "$rubric" ]] || die "no $rubric: new-lab runs in the instructors' repository"
 if grep -qE "^ *name: \"$name\"" "$rubric"; then die "the rubric already has a lab '$name'"; fi
 for dir in "labs/$name" "skeleton/$name" "solution/$name" "grader/hidden/$name" \
-           "grader/mutants/$name.mutants" "docs/labs/$name.md"; do
+           "grader/mutants/$name" "docs/labs/$name.md"; do
   [[ ! -e "$ROOT/$dir" ]] || die "$dir already exists"
 done
 
