@@ -2,10 +2,13 @@
 // history is rejected with a message that names the problem: a lost
 // acknowledged commit, a lost committed write, an uncommitted value, half a
 // mini-transaction, an acknowledgement without a commit record, a broken
-// bank total.
+// bank total; and lab 3's histories with writer crashes: truncated records
+// that reappear or were acknowledged, in-doubt transactions and their undo.
 #include "labs/aurora/checkers.h"
 
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -22,7 +25,8 @@ namespace {
 using ::testing::HasSubstr;
 
 // Builds a log the way the engine does: transactions of (key, value) writes
-// on page 1, one MTR per call, then a COMMIT MTR.
+// on page 1, one MTR per call, then a COMMIT MTR. NewWriter starts lab 3's
+// next writer: a new epoch, LSNs from a given point.
 class LogBuilder {
  public:
   explicit LogBuilder(DbHistory& history) : history_(history) {}
@@ -46,27 +50,58 @@ class LogBuilder {
     }
     return Ship(std::move(mtr));
   }
-  Lsn Commit(TxnId txn) {
+  Lsn Commit(TxnId txn) { return Marker(txn, COMMIT); }
+  Lsn Abort(TxnId txn) { return Marker(txn, ABORT); }
+  // One MTR of an UNDO record for `txn` that sets `key` to `value`
+  // (nullopt: no value).
+  Lsn Undo(TxnId txn, const std::string& key, std::optional<std::string> value) {
     RedoRecord r;
-    r.set_page(kTxnTablePage);
+    r.set_page(1);
     r.set_txn(txn);
-    r.set_kind(COMMIT);
+    r.set_kind(UNDO);
+    r.mutable_change()->set_key(key);
+    r.mutable_change()->set_new_present(value.has_value());
+    if (value.has_value()) r.mutable_change()->set_new_value(*value);
+    if (value.has_value()) current_[key] = *value;
     return Ship({r});
   }
-  // The page as storage would materialize it at `read_point`.
-  PageImage PageAt(Lsn read_point) { return *MaterializePage(1, history_.records, read_point); }
+  // Lab 3: records from now on come from a new writer of `epoch`, numbered
+  // from `next_lsn`; `current` is what it reads as the keys' values.
+  void NewWriter(uint64_t epoch, Lsn next_lsn, std::map<std::string, std::string> current) {
+    epoch_ = epoch;
+    allocator_ = LsnAllocator(next_lsn);
+    current_ = std::move(current);
+  }
+  // The page as storage would materialize it at `read_point`, from every
+  // record but those in `skip` (annulled ones, say).
+  PageImage PageAt(Lsn read_point, std::set<Lsn> skip = {}) {
+    std::vector<RedoRecord> records;
+    for (const RedoRecord& r : history_.records) {
+      if (!skip.count(r.lsn())) records.push_back(r);
+    }
+    return *MaterializePage(1, records, read_point);
+  }
   void Read(Time started, Lsn read_point, PageImage page) {
     history_.reads.push_back({started, read_point, std::move(page)});
   }
 
  private:
+  Lsn Marker(TxnId txn, RecordKind kind) {
+    RedoRecord r;
+    r.set_page(kTxnTablePage);
+    r.set_txn(txn);
+    r.set_kind(kind);
+    return Ship({r});
+  }
   Lsn Ship(std::vector<RedoRecord> mtr) {
+    for (RedoRecord& r : mtr) r.set_volume_epoch(epoch_);
     allocator_.Number(mtr);
     for (const RedoRecord& r : mtr) history_.records.push_back(r);
     return mtr.back().lsn();
   }
   DbHistory& history_;
   LsnAllocator allocator_;
+  uint64_t epoch_ = 0;
   std::map<std::string, std::string> current_;
 };
 
@@ -168,6 +203,127 @@ TEST_F(CheckerTest, RejectsTwoDifferentRecordsWithOneLsn) {
   clash.mutable_change()->set_new_value("other");
   history_.records.push_back(clash);
   EXPECT_THAT(CheckDurability(history_).message(), HasSubstr("two different records"));
+}
+
+// Lab 3. The lecture's shape: txn 1 commits (LSNs 1-3, acknowledged); txn 2
+// writes k0 = c (4) and its COMMIT (5) is lost; txn 3 writes k1 = d (6).
+// Recovery finds VDL 4 and annuls [5, 1004] with epoch 1, so txn 2 is in
+// doubt and txn 3 never happened. The new writer undoes txn 2 from 1005.
+class RecoveryCheckerTest : public ::testing::Test {
+ protected:
+  RecoveryCheckerTest() : log_(history_) {
+    log_.Mtr(1, {{"k0", "a"}, {"k1", "b"}});
+    history_.acked.push_back({1, log_.Commit(1), Micros(10)});
+    log_.Mtr(2, {{"k0", "c"}});
+    log_.Commit(2);
+    log_.Mtr(3, {{"k1", "d"}});
+    log_.Read(Micros(15), 3, log_.PageAt(3));  // the old writer's read
+    history_.truncations.push_back({5, 1004, 1, Micros(30)});
+    log_.NewWriter(1, 1005, {{"k0", "c"}, {"k1", "b"}});
+  }
+  // The undo recovery owes: k0 back to "a", then ABORT.
+  void UndoTxn2() {
+    log_.Undo(2, "k0", "a");  // 1005
+    log_.Abort(2);            // 1006
+  }
+  PageImage Surviving(Lsn read_point) { return log_.PageAt(read_point, {5, 6}); }
+
+  DbHistory history_;
+  LogBuilder log_;
+};
+
+TEST_F(RecoveryCheckerTest, AcceptsAnInDoubtChangeUntilItIsUndone) {
+  log_.Read(Micros(40), 4, Surviving(4));  // k0 = c: in doubt, not undone yet
+  UndoTxn2();
+  log_.Read(Micros(50), 1006, Surviving(1006));  // k0 = a again
+  EXPECT_OK(CheckDurability(history_));
+  EXPECT_OK(CheckUndoComplete(history_));
+}
+
+TEST_F(RecoveryCheckerTest, RejectsATruncatedRecordThatReappears) {
+  UndoTxn2();
+  log_.Read(Micros(50), 1006, log_.PageAt(1006, {5}));  // record 6 applied: k1 = d
+  absl::Status s = CheckDurability(history_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("written at LSN 6 by transaction 3"));
+  EXPECT_THAT(s.message(), HasSubstr("the truncation range [5, 1004] of epoch 1"));
+  EXPECT_THAT(s.message(), HasSubstr("a truncated record reappeared"));
+}
+
+TEST_F(RecoveryCheckerTest, RejectsTruncatingAnAcknowledgedCommit) {
+  history_.acked.push_back({2, 5, Micros(20)});
+  EXPECT_THAT(CheckDurability(history_).message(),
+              HasSubstr("recovery truncated an acknowledged commit"));
+}
+
+TEST_F(RecoveryCheckerTest, RejectsANewRecordInsideItsOwnTruncationRange) {
+  log_.NewWriter(1, 7, {{"k0", "c"}, {"k1", "b"}});
+  log_.Undo(2, "k0", "a");  // LSN 7, epoch 1: inside [5, 1004]
+  EXPECT_THAT(CheckDurability(history_).message(),
+              HasSubstr("a new writer must allocate above its truncation range"));
+}
+
+TEST_F(RecoveryCheckerTest, RejectsAnUndoThatDoesNotRestoreTheOldValue) {
+  log_.Undo(2, "k0", "c");  // puts back its own value, not what it found
+  EXPECT_THAT(CheckDurability(history_).message(),
+              HasSubstr("undo must restore the old value the record carries"));
+}
+
+TEST_F(RecoveryCheckerTest, RejectsUndoingACommittedTransaction) {
+  log_.Undo(1, "k1", std::nullopt);
+  EXPECT_THAT(CheckDurability(history_).message(),
+              HasSubstr("undoes a transaction that committed at LSN 3"));
+}
+
+TEST_F(RecoveryCheckerTest, RejectsAnUndoThatOverwritesALaterWrite) {
+  log_.Mtr(4, {{"k0", "e"}});  // 1005: the new writer wrote k0 before undoing txn 2
+  log_.Commit(4);              // 1006
+  log_.Undo(2, "k0", "a");     // 1007
+  EXPECT_THAT(CheckDurability(history_).message(),
+              HasSubstr("an undo must not overwrite a later transaction's write"));
+}
+
+TEST_F(RecoveryCheckerTest, RejectsAnUndoneChangeStillVisible) {
+  UndoTxn2();
+  PageImage stale = Surviving(1006);
+  SetSlot(stale, "k0", "c");
+  log_.Read(Micros(50), 1006, stale);
+  EXPECT_THAT(CheckDurability(history_).message(), HasSubstr("an undone change is still visible"));
+}
+
+TEST_F(RecoveryCheckerTest, UndoCompleteNamesASkippedUndoAndAMissingAbort) {
+  EXPECT_OK(CheckDurability(history_));  // nothing read yet: not wrong so far
+  absl::Status skipped = CheckUndoComplete(history_);
+  EXPECT_EQ(skipped.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(skipped.message(), HasSubstr("transaction 2 never committed"));
+  EXPECT_THAT(skipped.message(), HasSubstr("was never undone"));
+  log_.Undo(2, "k0", "a");
+  EXPECT_THAT(CheckUndoComplete(history_).message(), HasSubstr("has no ABORT record"));
+  log_.Abort(2);
+  EXPECT_OK(CheckUndoComplete(history_));
+}
+
+TEST(RecoveryChecker, RejectsHalfAnMtrLeftByTruncatingAboveTheLastCpl) {
+  DbHistory history;
+  LogBuilder log(history);
+  log.Mtr(1, {{"k0", "a"}});                                // 1
+  history.acked.push_back({1, log.Commit(1), Micros(10)});  // 2
+  log.Mtr(2, {{"k1", "b"}, {"k2", "c"}});                   // 3, 4 (CPL)
+  // Truncating from 4 (above VCL 3, not VDL 2) keeps half of txn 2's MTR.
+  history.truncations.push_back({4, 1003, 1, Micros(20)});
+  log.NewWriter(1, 1004, {{"k0", "a"}, {"k1", "b"}});
+  log.Mtr(3, {{"k0", "z"}});
+  history.acked.push_back({3, log.Commit(3), Micros(30)});  // 1005
+  log.Read(Micros(40), 1005, log.PageAt(1005, {4}));
+  absl::Status s = CheckDurability(history);
+  EXPECT_THAT(s.message(), HasSubstr("k1 = \"b\", written at LSN 3 by transaction 2"));
+  EXPECT_THAT(s.message(), HasSubstr("a mini-transaction not finished at the read point"));
+}
+
+TEST(RecoveryChecker, RejectsABackwardsTruncationRange) {
+  DbHistory history;
+  history.truncations.push_back({10, 5, 1, 0});
+  EXPECT_EQ(CheckDurability(history).code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(BankTotal, HoldsOrNamesTheWrongTotal) {

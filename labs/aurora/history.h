@@ -4,6 +4,7 @@
 #ifndef AURORALAB_LABS_AURORA_HISTORY_H_
 #define AURORALAB_LABS_AURORA_HISTORY_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "labs/aurora/page.h"
@@ -19,6 +20,16 @@ struct AckedCommit {
   Time acked_at = 0;
 };
 
+// Lab 3: a truncation range made durable by a new writer during recovery.
+// Records of an older volume epoch with LSN in [first, last] are annulled:
+// as if never written. The new writer allocates above `last`.
+struct Truncation {
+  Lsn first = kNoLsn;
+  Lsn last = kNoLsn;
+  uint64_t epoch = 0;
+  Time at = 0;
+};
+
 // A page read through the PageReader: the page as seen at `read_point`.
 struct PageRead {
   Time started_at = 0;
@@ -31,6 +42,8 @@ struct DbHistory {
   std::vector<RedoRecord> records;
   std::vector<AckedCommit> acked;
   std::vector<PageRead> reads;
+  // Lab 3: every truncation range recovery established, in any order.
+  std::vector<Truncation> truncations;
 };
 
 }  // namespace auroralab::aurora
