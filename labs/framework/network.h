@@ -45,14 +45,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "labs/framework/ids.h"
 #include "labs/framework/random.h"
 #include "labs/framework/simulator.h"
 #include "labs/framework/time.h"
 #include "labs/framework/trace.h"
 
 namespace auroralab {
-
-using NodeId = int;
 
 // RPC method names are interned: a packet carries a small number, not a
 // string. Ids are handed out in order of first use and are only ever looked

@@ -20,14 +20,12 @@
 #include <utility>
 #include <vector>
 
+#include "labs/framework/ids.h"
 #include "labs/framework/random.h"
 #include "labs/framework/time.h"
 #include "labs/framework/trace.h"
 
 namespace auroralab {
-
-using EventId = uint64_t;
-inline constexpr EventId kNoEvent = 0;
 
 class Simulator {
  public:
