@@ -8,8 +8,6 @@
 //     writes issued before it, and its callback never runs for a crashed
 //     incarnation;
 //   - injected sync and write failures; Remove; List order.
-#include "labs/framework/sim_disk.h"
-
 #include <memory>
 #include <set>
 #include <string>
@@ -21,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "labs/framework/node.h"
 #include "labs/framework/random.h"
+#include "labs/framework/sim_disk.h"
 #include "labs/framework/simulator.h"
 #include "labs/framework/world.h"
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "labs/framework/sim_disk.h"
 #include "labs/framework/random.h"
+#include "labs/framework/sim_disk.h"
 #include "labs/framework/simulator.h"
 
 namespace auroralab {

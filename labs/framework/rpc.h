@@ -166,8 +166,8 @@ class RpcEndpoint {
   }
 
   // Untyped forms, for tests that send bad bytes and for framework code.
-  virtual void CallRaw(NodeId to, std::string_view method, std::string_view body,
-                       Duration timeout, RawDone done) = 0;
+  virtual void CallRaw(NodeId to, std::string_view method, std::string_view body, Duration timeout,
+                       RawDone done) = 0;
   // An empty handler unregisters the method.
   virtual void HandleRaw(std::string_view method, RawHandler handler) = 0;
 

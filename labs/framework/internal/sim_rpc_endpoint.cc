@@ -86,7 +86,7 @@ MethodId SimRpcEndpoint::IdOf(const char* name) {
 }
 
 void SimRpcEndpoint::CallRaw(NodeId to, std::string_view method, std::string_view body,
-                          Duration timeout, RawDone done) {
+                             Duration timeout, RawDone done) {
   StartCallById(
       to, InternMethod(method),
       [body](std::string* out) {
@@ -97,8 +97,8 @@ void SimRpcEndpoint::CallRaw(NodeId to, std::string_view method, std::string_vie
       timeout, std::move(done));
 }
 
-void SimRpcEndpoint::StartCallById(NodeId to, MethodId method, BodyWriter write_body, Duration timeout,
-                            RawDone done) {
+void SimRpcEndpoint::StartCallById(NodeId to, MethodId method, BodyWriter write_body,
+                                   Duration timeout, RawDone done) {
   if (closed_) return;  // a crashed incarnation's code still running
   if (next_call_id_ - first_call_id_ == calls_.size()) MakeRoomForACall();
   const uint64_t call_id = next_call_id_++;
@@ -235,8 +235,8 @@ void SimRpcEndpoint::Complete(uint64_t call_id, absl::StatusOr<std::string_view>
   done(std::move(result));
 }
 
-void SimRpcEndpoint::SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id, MethodId method,
-                            const absl::Status& status, BodyWriter write_body) {
+void SimRpcEndpoint::SendReply(NodeId to, uint64_t to_incarnation, uint64_t call_id,
+                               MethodId method, const absl::Status& status, BodyWriter write_body) {
   if (closed_) return;
   Packet& p = network_.NewPacket();
   p.from = self_;
