@@ -31,6 +31,9 @@
 // Accounting counts messages and bytes per node, per link and per method.
 // "Sent" counts every message a node sent, including those dropped at once
 // (to a nonexistent node, over a cut link, lost).
+//
+// Part of the engine (//labs/framework:engine), which tests, harnesses and
+// tools use; a lab implementation cannot (it gets //labs/framework:api).
 #ifndef AURORALAB_LABS_FRAMEWORK_NETWORK_H_
 #define AURORALAB_LABS_FRAMEWORK_NETWORK_H_
 

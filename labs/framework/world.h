@@ -26,6 +26,9 @@
 // Bad input (an unknown node, an invalid config or knob) is refused with a
 // clear error: InvalidArgument from the knob, or, for the options given to
 // the constructor, an abort that names the bad field.
+//
+// Part of the engine (//labs/framework:engine), which tests, harnesses and
+// tools use; a lab implementation cannot (it gets //labs/framework:api).
 #ifndef AURORALAB_LABS_FRAMEWORK_WORLD_H_
 #define AURORALAB_LABS_FRAMEWORK_WORLD_H_
 
