@@ -8,9 +8,11 @@
 #include <cctype>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "grader/runner.h"
@@ -112,6 +114,19 @@ std::string StripComments(const std::string& text, bool strip_literals) {
   return out;
 }
 
+// The framework headers student code may include: //labs/framework:api
+// (labs/framework/BUILD; keep the two in step). The rest of labs/framework/
+// is the engine that runs the simulation and the test harness, which lab
+// implementations cannot depend on (their build cannot even see it).
+const std::vector<std::string>& FrameworkApiHeaders() {
+  static const auto* const headers = new std::vector<std::string>{
+      "labs/framework/disk.h",   "labs/framework/ids.h",        "labs/framework/node.h",
+      "labs/framework/random.h", "labs/framework/record_log.h", "labs/framework/rpc.h",
+      "labs/framework/time.h",
+  };
+  return *headers;
+}
+
 bool IsIdentifierChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 std::string Where(const std::string& file, size_t line) { return absl::StrCat(file, ":", line); }
@@ -128,7 +143,9 @@ SourcePolicy LabSourcePolicy(const std::string& lab_name,
     if (parts.size() >= 3) own.insert(parts[1] + "/");
   }
   policy.include_prefixes.assign(own.begin(), own.end());
-  for (const char* prefix : {"labs/framework/", "absl/", "google/protobuf/"}) {
+  // Of the framework, its API headers only (each a whole path).
+  for (const std::string& header : FrameworkApiHeaders()) policy.include_prefixes.push_back(header);
+  for (const char* prefix : {"absl/", "google/protobuf/"}) {
     policy.include_prefixes.push_back(prefix);
   }
   policy.include_prefixes.push_back(absl::StrCat("labs/", lab_name, "/"));
@@ -224,11 +241,20 @@ std::vector<std::string> CheckSource(const std::string& file, const std::string&
         problems.push_back(absl::StrCat(where, ": #include ", argument,
                                         ": GoogleTest belongs to the test harness; an "
                                         "implementation must not include it"));
+      } else if (!allowed && quoted && absl::StartsWith(header, "labs/framework/")) {
+        problems.push_back(absl::StrCat(
+            where, ": #include ", argument,
+            ": not in the framework's API (the rest of labs/framework/ is the engine that runs "
+            "the simulation and the tests, and its internals). Student code may use only the "
+            "framework API, //labs/framework:api: ",
+            absl::StrJoin(FrameworkApiHeaders(), ", "),
+            " (see docs/framework.md, \"What a node may use\")"));
       } else if (!allowed) {
         problems.push_back(absl::StrCat(
             where, ": #include ", argument,
             ": not an allowed header. A lab may include its own files, the lab interface "
-            "(labs/<lab>/), the framework (labs/framework/), Abseil (absl/), protobuf "
+            "(labs/<lab>/), the framework API (labs/framework/node.h, rpc.h, disk.h, ...), "
+            "Abseil (absl/), protobuf "
             "(google/protobuf/) and C++ standard headers for containers, strings, algorithms, "
             "smart pointers and the like; nothing that reaches files, threads, processes or "
             "the test harness"));

@@ -68,6 +68,29 @@ TEST(CheckSource, IncludesOutsideTheLabAreRefused) {
   EXPECT_THAT(Source("#define H <thread>\n#include H\n"), SizeIs(2));
 }
 
+TEST(CheckSource, OnlyTheFrameworkApiMayBeIncluded) {
+  // Every header of //labs/framework:api passes...
+  for (const char* header :
+       {"node.h", "rpc.h", "disk.h", "record_log.h", "time.h", "random.h", "ids.h"}) {
+    EXPECT_THAT(Source(std::string("#include \"labs/framework/") + header + "\"\n"), IsEmpty())
+        << header;
+  }
+  // ...and the engine's headers, internal ones included, are refused with a
+  // message that names the API and where it is described.
+  for (const char* header : {"world.h", "simulator.h", "network.h", "sim_disk.h", "trace.h",
+                             "internal/sim_rpc_endpoint.h", "internal/sim_node_context.h",
+                             "internal/typed_rpc.h", "sim_test.h"}) {
+    const std::vector<std::string> problems =
+        Source(std::string("#include \"labs/framework/") + header + "\"\n");
+    ASSERT_THAT(problems, SizeIs(1)) << header;
+    EXPECT_THAT(problems[0], HasSubstr("client.cc:1: #include \"labs/framework/" +
+                                       std::string(header) + "\": not in the framework's API"));
+    EXPECT_THAT(problems[0], HasSubstr("Student code may use only the framework API, "
+                                       "//labs/framework:api: labs/framework/disk.h"));
+    EXPECT_THAT(problems[0], HasSubstr("docs/framework.md"));
+  }
+}
+
 TEST(CheckSource, DirectivesHiddenByLineSplicesAndDigraphsAreSeen) {
   EXPECT_THAT(Source("#inc\\\nlude <thread>\n"), ElementsAre(HasSubstr("client.cc:1:")));
   EXPECT_THAT(Source("%:include <thread>\n"), SizeIs(1));

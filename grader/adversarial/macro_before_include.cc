@@ -2,5 +2,5 @@
 //         inline functions the linker may pick) with a macro defined first.
 // expect: #include after the #define
 #define private public
-#include "labs/framework/world.h"
+#include "labs/framework/node.h"
 #undef private

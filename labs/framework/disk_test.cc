@@ -1,5 +1,5 @@
-// Tests for the simulated disk (disk.h), both on a bare Disk + DiskState and
-// through World crashes and restarts:
+// Tests for the simulated disk (disk.h, sim_disk.h), both on a bare SimDisk +
+// DiskState and through World crashes and restarts:
 //   - writes are visible at once but durable only after a Sync completes;
 //     a crash keeps exactly what was synced (a restarted node sees only that);
 //   - a torn write keeps a prefix of an unsynced append, never more than was
@@ -8,8 +8,6 @@
 //     writes issued before it, and its callback never runs for a crashed
 //     incarnation;
 //   - injected sync and write failures; Remove; List order.
-#include "labs/framework/disk.h"
-
 #include <memory>
 #include <set>
 #include <string>
@@ -21,13 +19,14 @@
 #include "gtest/gtest.h"
 #include "labs/framework/node.h"
 #include "labs/framework/random.h"
+#include "labs/framework/sim_disk.h"
 #include "labs/framework/simulator.h"
 #include "labs/framework/world.h"
 
 namespace auroralab {
 namespace {
 
-// A Disk on its own DiskState, with a crash that is just DiskState::Crash.
+// A SimDisk on its own DiskState, with a crash that is just DiskState::Crash.
 class DiskHarness {
  public:
   explicit DiskHarness(DiskConfig config = DiskConfig(), uint64_t seed = 1)
@@ -55,7 +54,7 @@ class DiskHarness {
   DiskState state;
   DiskConfig config;
   Rng rng;
-  Disk disk;
+  SimDisk disk;
 };
 
 DiskConfig NoTornWrites() {

@@ -27,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "labs/framework/disk.h"
+#include "labs/framework/internal/sim_rpc_endpoint.h"
 #include "labs/framework/network.h"
 #include "labs/framework/node.h"
 #include "labs/framework/rpc.h"
@@ -508,7 +509,7 @@ TEST(Memory, OneLongPendingCallDoesNotPinTheCallRing) {
   next();
   world.RunFor(Seconds(100));
   EXPECT_EQ(completed, 10000);
-  EXPECT_LE(Rpc(world, client).TEST_call_ring_size(), 16u);
+  EXPECT_LE(AsSimRpcEndpoint(Rpc(world, client)).TEST_call_ring_size(), 16u);
   EXPECT_EQ(Rpc(world, client).pending_calls(), 1u);
   // The old call is still tracked, and still times out on time.
   world.RunFor(Seconds(1000));
@@ -527,7 +528,7 @@ TEST(Memory, ManyInternedMethodsDoNotSizeANewWorldsTables) {
             [&](absl::StatusOr<EchoReply> reply) { ok += reply.ok(); });
   world.RunFor(Seconds(1));
   EXPECT_EQ(ok, 1);
-  EXPECT_EQ(Rpc(world, server).TEST_handler_slots(), 1u);
+  EXPECT_EQ(AsSimRpcEndpoint(Rpc(world, server)).TEST_handler_slots(), 1u);
   EXPECT_EQ(world.network().TEST_method_counter_slots(), 1u);
   EXPECT_EQ(world.network().stats().by_method.at(kEcho.name).messages, 2u);
 }

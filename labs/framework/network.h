@@ -31,6 +31,9 @@
 // Accounting counts messages and bytes per node, per link and per method.
 // "Sent" counts every message a node sent, including those dropped at once
 // (to a nonexistent node, over a cut link, lost).
+//
+// Part of the engine (//labs/framework:engine), which tests, harnesses and
+// tools use; a lab implementation cannot (it gets //labs/framework:api).
 #ifndef AURORALAB_LABS_FRAMEWORK_NETWORK_H_
 #define AURORALAB_LABS_FRAMEWORK_NETWORK_H_
 
@@ -45,14 +48,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "labs/framework/ids.h"
 #include "labs/framework/random.h"
 #include "labs/framework/simulator.h"
 #include "labs/framework/time.h"
 #include "labs/framework/trace.h"
 
 namespace auroralab {
-
-using NodeId = int;
 
 // RPC method names are interned: a packet carries a small number, not a
 // string. Ids are handed out in order of first use and are only ever looked

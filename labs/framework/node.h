@@ -15,6 +15,12 @@
 //     }
 //   };
 //   world.AddNode("c0", /*az=*/0, [](NodeContext& ctx) { return std::make_unique<Counter>(ctx); });
+//
+// Part of the student-facing API (//labs/framework:api), with rpc.h, disk.h,
+// record_log.h, time.h, random.h and ids.h: everything a node's code may
+// use. The engine that runs nodes (world.h, simulator.h, network.h, ...) is
+// a separate target that lab implementations cannot depend on; see
+// docs/framework.md.
 #ifndef AURORALAB_LABS_FRAMEWORK_NODE_H_
 #define AURORALAB_LABS_FRAMEWORK_NODE_H_
 
@@ -25,54 +31,45 @@
 #include <string_view>
 
 #include "labs/framework/disk.h"
+#include "labs/framework/ids.h"
 #include "labs/framework/random.h"
 #include "labs/framework/rpc.h"
-#include "labs/framework/simulator.h"
+#include "labs/framework/time.h"
 
 namespace auroralab {
 
-class World;
-
+// What one incarnation of a node sees of the world. The engine implements
+// it (one per incarnation) and keeps it alive exactly as long as the Node.
 class NodeContext {
  public:
-  NodeContext(World& world, NodeId id, uint64_t incarnation, Rng rng);
-  ~NodeContext();
   NodeContext(const NodeContext&) = delete;
   NodeContext& operator=(const NodeContext&) = delete;
+  virtual ~NodeContext() = default;
 
   NodeId id() const { return id_; }
-  const std::string& name() const;
-  int az() const;
+  virtual const std::string& name() const = 0;
+  virtual int az() const = 0;
   // 1 for the first start, +1 per restart.
   uint64_t incarnation() const { return incarnation_; }
 
-  Time Now() const;
+  virtual Time Now() const = 0;
   // Runs `fn` after `delay` unless cancelled or this incarnation crashes first.
-  EventId SetTimer(Duration delay, std::function<void()> fn);
-  void CancelTimer(EventId id);
+  virtual EventId SetTimer(Duration delay, std::function<void()> fn) = 0;
+  virtual void CancelTimer(EventId id) = 0;
 
-  RpcEndpoint& rpc() { return rpc_; }
-  Disk& disk() { return disk_; }
-  Rng& rng() { return rng_; }
+  virtual RpcEndpoint& rpc() = 0;
+  virtual Disk& disk() = 0;
+  virtual Rng& rng() = 0;
 
   // A line in the trace, attributed to this node.
-  void Log(std::string_view message);
+  virtual void Log(std::string_view message) = 0;
 
-  // Called by the world when this incarnation crashes: its timers never
-  // fire, its endpoint and disk refuse everything from now on. The context
-  // itself is freed after the running event (the node may have crashed
-  // itself from its own code).
-  void Close();
+ protected:
+  NodeContext(NodeId id, uint64_t incarnation) : id_(id), incarnation_(incarnation) {}
 
  private:
-  World& world_;
   NodeId id_;
   uint64_t incarnation_;
-  Rng rng_;
-  // Shared with this incarnation's timers; false once it has crashed.
-  std::shared_ptr<bool> alive_;
-  RpcEndpoint rpc_;
-  Disk disk_;
 };
 
 class Node {

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "labs/framework/disk.h"
 #include "labs/framework/random.h"
+#include "labs/framework/sim_disk.h"
 #include "labs/framework/simulator.h"
 
 namespace auroralab {
@@ -25,7 +25,7 @@ class RecordLogTest : public ::testing::Test {
   DiskState state;
   DiskConfig config;
   Rng rng{1};
-  Disk disk{sim, state, config, rng, 0};
+  SimDisk disk{sim, state, config, rng, 0};
 };
 
 TEST_F(RecordLogTest, RecordsComeBackWholeAndInOrder) {

@@ -423,7 +423,7 @@ TEST(Rpc, OldPendingCallSurvivesManyNewerOnes) {
   ASSERT_EQ(stash.size(), 1u);
   EchoReply reply;
   reply.set_text("old, finally");
-  stash[0].ReplyWith([&reply](std::string* body) { return SerializeInto(reply, body); });
+  Responder<EchoReply>(stash[0]).Reply(reply);
   world.RunFor(Millis(10));
   EXPECT_EQ(old_call.calls, 1);
   ASSERT_TRUE(old_call.reply.ok()) << old_call.reply.status();

@@ -11,6 +11,9 @@
 // (or a delay that saturates to it) is not queued and never runs, even in
 // RunFor(kForever). Memory follows what is live: cancelled events leave the
 // queue in amortized batches, long before their due time.
+//
+// Part of the engine (//labs/framework:engine), which tests, harnesses and
+// tools use; a lab implementation cannot (it gets //labs/framework:api).
 #ifndef AURORALAB_LABS_FRAMEWORK_SIMULATOR_H_
 #define AURORALAB_LABS_FRAMEWORK_SIMULATOR_H_
 
@@ -20,14 +23,12 @@
 #include <utility>
 #include <vector>
 
+#include "labs/framework/ids.h"
 #include "labs/framework/random.h"
 #include "labs/framework/time.h"
 #include "labs/framework/trace.h"
 
 namespace auroralab {
-
-using EventId = uint64_t;
-inline constexpr EventId kNoEvent = 0;
 
 class Simulator {
  public:

@@ -16,6 +16,9 @@
 //     events however long the run;
 //   - none (set_keep_events(false)): the digest and count only.
 // The digest and event count are the same in every mode.
+//
+// Part of the engine (//labs/framework:engine), which tests, harnesses and
+// tools use; a lab implementation cannot (it gets //labs/framework:api).
 #ifndef AURORALAB_LABS_FRAMEWORK_TRACE_H_
 #define AURORALAB_LABS_FRAMEWORK_TRACE_H_
 

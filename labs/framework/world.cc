@@ -6,43 +6,43 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "labs/framework/internal/sim_node_context.h"
 
 namespace auroralab {
 
-NodeContext::NodeContext(World& world, NodeId id, uint64_t incarnation, Rng rng)
-    : world_(world),
-      id_(id),
-      incarnation_(incarnation),
+SimNodeContext::SimNodeContext(World& world, NodeId id, uint64_t incarnation, Rng rng)
+    : NodeContext(id, incarnation),
+      world_(world),
       rng_(rng),
       alive_(std::make_shared<bool>(true)),
       rpc_(world.sim_, world.network_, id, incarnation, [&world](Packet& p) { world.SendFrom(p); }),
       disk_(world.sim_, *world.nodes_[id].disk, world.options_.disk, rng_, id) {}
 
-NodeContext::~NodeContext() { *alive_ = false; }
+SimNodeContext::~SimNodeContext() { *alive_ = false; }
 
-void NodeContext::Close() {
+void SimNodeContext::Close() {
   *alive_ = false;
   rpc_.Close();
   disk_.Close();
 }
 
-const std::string& NodeContext::name() const { return world_.name(id_); }
-int NodeContext::az() const { return world_.az(id_); }
-Time NodeContext::Now() const { return world_.Now(); }
+const std::string& SimNodeContext::name() const { return world_.name(id()); }
+int SimNodeContext::az() const { return world_.az(id()); }
+Time SimNodeContext::Now() const { return world_.Now(); }
 
-EventId NodeContext::SetTimer(Duration delay, std::function<void()> fn) {
+EventId SimNodeContext::SetTimer(Duration delay, std::function<void()> fn) {
   Simulator* sim = &world_.sim_;
-  return sim->Schedule(delay, [sim, id = id_, alive = alive_, fn = std::move(fn)] {
+  return sim->Schedule(delay, [sim, id = id(), alive = alive_, fn = std::move(fn)] {
     if (!*alive) return;
     sim->trace().Record(sim->Now(), TraceKind::kTimer, id, -1, "");
     fn();
   });
 }
 
-void NodeContext::CancelTimer(EventId id) { world_.sim_.Cancel(id); }
+void SimNodeContext::CancelTimer(EventId id) { world_.sim_.Cancel(id); }
 
-void NodeContext::Log(std::string_view message) {
-  world_.trace().Record(Now(), TraceKind::kLog, id_, -1, message);
+void SimNodeContext::Log(std::string_view message) {
+  world_.trace().Record(Now(), TraceKind::kLog, id(), -1, message);
 }
 
 absl::Status ValidateWorldOptions(const WorldOptions& options) {
@@ -102,7 +102,7 @@ std::vector<NodeId> World::NodesInAz(int az) const {
 void World::StartIncarnation(NodeId id) {
   NodeSlot& slot = nodes_[id];
   ++slot.incarnation;
-  slot.ctx = std::make_unique<NodeContext>(*this, id, slot.incarnation, sim_.rng().Fork());
+  slot.ctx = std::make_unique<SimNodeContext>(*this, id, slot.incarnation, sim_.rng().Fork());
   slot.instance = slot.factory(*slot.ctx);
   if (slot.instance == nullptr) {
     std::fprintf(stderr, "auroralab: the factory for node %s returned null\n", slot.name.c_str());
@@ -158,6 +158,8 @@ void World::CrashNow(NodeId id) {
   trace().Record(Now(), TraceKind::kDisk, id, -1, lost);
 }
 
+void World::FreeCrashed() { crashed_.clear(); }
+
 void World::Restart(NodeId id) {
   NodeSlot& slot = nodes_.at(id);
   slot.down_owners = 0;
@@ -190,7 +192,7 @@ void World::Deliver(Packet& packet) {
   const InternedMethod& method = GetMethod(packet.method);
   trace().RecordHashed(Now(), TraceKind::kDeliver, packet.to, packet.from, method.name,
                        method.trace_hash, packet.call_id, packet.kind == PacketKind::kReply);
-  slot.ctx->rpc().OnPacket(packet);
+  slot.ctx->endpoint().OnPacket(packet);
 }
 
 void World::NodeTypeError(NodeId id) const {

@@ -26,6 +26,9 @@
 // Bad input (an unknown node, an invalid config or knob) is refused with a
 // clear error: InvalidArgument from the knob, or, for the options given to
 // the constructor, an abort that names the bad field.
+//
+// Part of the engine (//labs/framework:engine), which tests, harnesses and
+// tools use; a lab implementation cannot (it gets //labs/framework:api).
 #ifndef AURORALAB_LABS_FRAMEWORK_WORLD_H_
 #define AURORALAB_LABS_FRAMEWORK_WORLD_H_
 
@@ -36,13 +39,15 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "labs/framework/disk.h"
 #include "labs/framework/network.h"
 #include "labs/framework/node.h"
+#include "labs/framework/sim_disk.h"
 #include "labs/framework/simulator.h"
 #include "labs/framework/trace.h"
 
 namespace auroralab {
+
+class SimNodeContext;  // internal/sim_node_context.h
 
 struct WorldOptions {
   uint64_t seed = 1;
@@ -122,27 +127,27 @@ class World {
   void RunFor(Duration d) { sim_.RunFor(d); }
 
  private:
-  friend class NodeContext;
+  friend class SimNodeContext;
   struct NodeSlot {
     std::string name;
     int az = 0;
     NodeFactory factory;
     uint64_t incarnation = 0;
     std::unique_ptr<DiskState> disk;
-    std::unique_ptr<NodeContext> ctx;
+    std::unique_ptr<SimNodeContext> ctx;
     std::unique_ptr<Node> instance;
     uint8_t down_owners = 0;  // bit (1 << FaultOwner) per owner keeping it down
   };
   // A crashed incarnation whose code may still be running (it crashed
   // itself): freed after the running event. The instance goes first.
   struct Crashed {
-    std::unique_ptr<NodeContext> ctx;
+    std::unique_ptr<SimNodeContext> ctx;
     std::unique_ptr<Node> instance;
   };
 
   void StartIncarnation(NodeId id);
   void CrashNow(NodeId id);
-  void FreeCrashed() { crashed_.clear(); }
+  void FreeCrashed();
   void SendFrom(Packet& packet);
   void Deliver(Packet& packet);
   [[noreturn]] void NodeTypeError(NodeId id) const;

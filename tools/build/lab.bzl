@@ -24,6 +24,9 @@ load("@rules_cc//cc:defs.bzl", "cc_library")
 
 IMPLEMENTATIONS = ["skeleton", "solution"]
 
+# The one framework target lab implementations may use (labs/framework/BUILD).
+FRAMEWORK_API = "//labs/framework:api"
+
 def _implementation_flag_impl(ctx):
     if ctx.build_setting_value not in IMPLEMENTATIONS:
         fail("--//tools/build:impl=%s: must be %s" %
@@ -51,14 +54,27 @@ def lab_impl(deps, srcs = None, hdrs = None):
     "<lab>/file.h" from either tree, so student and reference files are
     interchangeable, and which only labs/<lab> may depend on.
 
+    The framework's student-facing API, //labs/framework:api, is added here
+    and is the only framework target an implementation gets: naming any
+    other //labs/framework target (the engine that runs the simulation) in
+    `deps` is an error, and Bazel's visibility refuses it anywhere else in
+    skeleton/ and solution/ (docs/framework.md, "What a node may use").
+
     Args:
-      deps: what the implementation uses (the lab's interface, the framework).
+      deps: what the implementation uses besides the framework API (the
+        lab's interface, Abseil, protobuf messages).
       srcs: the .cc files; default: every .cc file of the folder except tests.
       hdrs: the .h files; default: every .h file of the folder.
     """
     tree, lab = _tree_and_lab("lab_impl()")
     if tree not in IMPLEMENTATIONS:
         fail("lab_impl(): the tree must be one of %s, not %s" % (IMPLEMENTATIONS, tree))
+    for dep in deps:
+        if dep.lstrip("@").startswith("//labs/framework"):
+            fail(("lab_impl() in %s: %s is not for student code. An implementation may use " +
+                  "only %s, which lab_impl adds itself; take %s out of deps " +
+                  "(see docs/framework.md, \"What a node may use\")") %
+                 (native.package_name(), dep, FRAMEWORK_API, dep))
     registration = lab + "_registers_" + tree
     cc_library(
         name = lab,
@@ -66,7 +82,7 @@ def lab_impl(deps, srcs = None, hdrs = None):
         hdrs = hdrs if hdrs != None else native.glob(["*.h"]),
         strip_include_prefix = "/" + tree,
         visibility = ["//labs/%s:__pkg__" % lab],
-        deps = deps + [":" + registration],
+        deps = deps + [FRAMEWORK_API, ":" + registration],
     )
 
     # Tells the test binary which tree it links (for replay commands). Kept

@@ -1,4 +1,5 @@
-#include "labs/framework/disk.h"
+// Implementation of sim_disk.h: the simulated disk the engine gives each node.
+#include "labs/framework/sim_disk.h"
 
 #include <algorithm>
 #include <utility>
@@ -68,26 +69,27 @@ std::string DiskState::Crash(Rng& rng, double torn_write_probability) {
   return lost.empty() ? "nothing unsynced" : absl::StrCat("unsynced data lost:", lost);
 }
 
-Disk::Disk(Simulator& sim, DiskState& state, const DiskConfig& config, Rng& rng, int trace_node)
+SimDisk::SimDisk(Simulator& sim, DiskState& state, const DiskConfig& config, Rng& rng,
+                 int trace_node)
     : sim_(sim), state_(state), config_(config), rng_(rng), trace_node_(trace_node) {}
 
-bool Disk::Exists(std::string_view file) const {
+bool SimDisk::Exists(std::string_view file) const {
   return state_.files().count(std::string(file)) > 0;
 }
 
-absl::StatusOr<std::string> Disk::Read(std::string_view file) const {
+absl::StatusOr<std::string> SimDisk::Read(std::string_view file) const {
   auto it = state_.files().find(std::string(file));
   if (it == state_.files().end()) return absl::NotFoundError(absl::StrCat("no file ", std::string(file)));
   return it->second.current;
 }
 
-std::vector<std::string> Disk::List() const {
+std::vector<std::string> SimDisk::List() const {
   std::vector<std::string> names;
   for (const auto& [name, f] : state_.files()) names.push_back(name);
   return names;
 }
 
-absl::Status Disk::CheckWrite(std::string_view file) {
+absl::Status SimDisk::CheckWrite(std::string_view file) {
   if (closed_) return absl::FailedPreconditionError("the disk's node has crashed");
   if (file.empty()) return absl::InvalidArgumentError("empty file name");
   if (state_.fail_next_writes_ > 0) {
@@ -99,13 +101,13 @@ absl::Status Disk::CheckWrite(std::string_view file) {
   return absl::OkStatus();
 }
 
-absl::Status Disk::Append(std::string_view file, std::string_view data) {
+absl::Status SimDisk::Append(std::string_view file, std::string_view data) {
   if (absl::Status s = CheckWrite(file); !s.ok()) return s;
   state_.Open(std::string(file)).current.append(data);
   return absl::OkStatus();
 }
 
-absl::Status Disk::Write(std::string_view file, std::string_view data) {
+absl::Status SimDisk::Write(std::string_view file, std::string_view data) {
   if (absl::Status s = CheckWrite(file); !s.ok()) return s;
   DiskState::File& f = state_.Open(std::string(file));
   f.current.assign(data);
@@ -113,7 +115,7 @@ absl::Status Disk::Write(std::string_view file, std::string_view data) {
   return absl::OkStatus();
 }
 
-absl::Status Disk::Remove(std::string_view file) {
+absl::Status SimDisk::Remove(std::string_view file) {
   if (absl::Status s = CheckWrite(file); !s.ok()) return s;
   // Removal is durable at once (a simplification: no lab needs to undo one).
   auto it = state_.files().find(std::string(file));
@@ -122,7 +124,7 @@ absl::Status Disk::Remove(std::string_view file) {
   return absl::OkStatus();
 }
 
-void Disk::Sync(std::function<void(absl::Status)> done) {
+void SimDisk::Sync(std::function<void(absl::Status)> done) {
   if (closed_) return;  // a crashed incarnation: its callbacks never run
   // What this sync covers: every file as it is right now. A file only
   // appended to since it was last durable is recorded by its size and its
