@@ -590,7 +590,9 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
 
 std::string Grader::SourceProblems(const Lab& lab) {
   std::vector<std::string> student_files(lab.student_files().begin(), lab.student_files().end());
-  const SourcePolicy policy = LabSourcePolicy(lab.name(), student_files);
+  const SourcePolicy policy =
+      LabSourcePolicy(lab.name(), student_files,
+                      {lab.allowed_dependencies().begin(), lab.allowed_dependencies().end()});
   std::vector<std::string> problems;
   for (const std::string& file : student_files) {
     const std::string path = (fs::path(workspace_) / ImplPath(file, impl_)).string();
