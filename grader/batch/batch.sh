@@ -8,7 +8,8 @@
 # A submission is DIR/<student>.zip or DIR/<student>/ (a folder, nested
 # folders allowed, or a folder holding just one .zip). Jobs run N at a time,
 # each in its own staging directory (OUT/.staging/slot-K), so they never wait
-# on one lock. The run is resumable: a student whose submission and rubric
+# on one lock; a worker stops its staging folder's Bazel server when it has
+# no more students. The run is resumable: a student whose submission and rubric
 # are unchanged since a finished grading is skipped; an interrupted or failed
 # job is redone next time. --student=NAME regrades just that student (and
 # rewrites the gradebook); --regrade redoes everyone.
@@ -47,7 +48,7 @@ for arg in "$@"; do
     --timestamps=*) timestamps="${arg#*=}" ;;
     --rubric=*) rubric="${arg#*=}" ;;
     --lab=*) grader_flags+=("$arg") ;;
-    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $arg (batch grading takes the options in ./lab grade --help)" ;;
   esac
 done
@@ -149,6 +150,7 @@ grade_one() {
   mkdir -p "$dir"
   rm -f "$dir/status" "$dir/fingerprint"
   start=$SECONDS
+  say "$student: grading (slot $slot)"
   "$grader" --root="$root" --disk_cache="$disk_cache" --rubric="$rubric" \
     --submission="${submission_of[$student]}" --out="$dir" \
     --staging="$out/.staging/slot-$slot" "${grader_flags[@]}" >"$dir/grade.log" 2>&1 &
@@ -169,9 +171,19 @@ grade_one() {
   return 0
 }
 
+# The Bazel server of one staging folder (each has its own output base).
+shutdown_server() {
+  [[ -f "$1/WORKSPACE" ]] && (cd "$1" && bazel shutdown >/dev/null 2>&1)
+  return 0
+}
+
+# One worker grades its share of the students in its own staging folder, and
+# stops that folder's Bazel server when it is done or interrupted, so that no
+# idle server holds memory while the other workers finish.
 worker() {
   local slot="$1" i
   trap 'exit 130' TERM INT
+  trap 'shutdown_server "$out/.staging/slot-$slot"' EXIT
   for ((i = slot; i < ${#todo[@]}; i += jobs)); do
     grade_one "${todo[$i]}" "$slot" || exit 130
   done
@@ -183,13 +195,11 @@ write_gradebook() {
   "$gradebook" "${args[@]}" >&2 || say "could not write the gradebook"
 }
 
-# The staged trees have a Bazel server each; do not leave them running.
+# Every staging folder's server, in case a worker could not stop its own
+# (one killed outright).
 shutdown_servers() {
   local staging
-  for staging in "$out"/.staging/slot-*; do
-    [[ -f "$staging/WORKSPACE" ]] && (cd "$staging" && bazel shutdown >/dev/null 2>&1)
-  done
-  return 0
+  for staging in "$out"/.staging/slot-*; do shutdown_server "$staging"; done
 }
 
 workers=()
