@@ -19,18 +19,17 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-tmp="$(mktemp -d /tmp/auroralab-adversarial.XXXXXX)"
+E2E_NAME=adversarial
+source grader/e2e_lib.sh
+tmp="$(e2e_tmpdir adversarial)"
 # A fixed staging folder, so that its Bazel output base is reused from run to
 # run; its Bazel server is stopped at the end.
 staging="${HOME:-/tmp}/.cache/auroralab/adversarial-workspace"
 cleanup() {
-  [[ -f "$staging/WORKSPACE" ]] && (cd "$staging" && bazel shutdown >/dev/null 2>&1)
+  shutdown_bazel "$staging"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-say() { printf 'adversarial: %s\n' "$*" >&2; }
-fail() { printf 'adversarial: FAILED: %s\n' "$*" >&2; exit 1; }
 
 # Lines that must never reach a student: substantial lines of the reference
 # that the skeleton does not share, and of the hidden tests.
@@ -48,7 +47,6 @@ done < <(find solution grader/hidden -type f -name '*.cc' | sort)
 
 tree_state() { git status --porcelain --untracked-files=all 2>/dev/null | grep -v '^?? grade-out/' || true; }
 
-score_of() { awk '/^  "score":/ { gsub(/,/, "", $2); print $2 }' "$1"; }
 leftovers() {
   # Processes of a test: the sandboxed binary or bubblewrap around it.
   pgrep -f '/job/bin/test|auroralab-test-' 2>/dev/null | grep -vx "$$" || true
@@ -71,8 +69,8 @@ attack() {
     python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$out/results.json" ||
       fail "$name: results.json is not valid JSON"
   fi
-  local score
-  score="$(score_of "$out/results.json")"
+  local score max
+  read -r score max < <(score_of "$out/results.json")
   [[ "$score" == 0 ]] || fail "$name: scored $score (expected 0)"
   grep -qE -- "$expect" "$out/results.json" "$out.log" ||
     fail "$name: neither results.json nor the output says /$expect/"

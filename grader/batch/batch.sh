@@ -30,6 +30,9 @@ set -uo pipefail
 
 say() { printf 'batch: %s\n' "$*" >&2; }
 die() { printf 'batch: error: %s\n' "$*" >&2; exit 2; }
+E2E_NAME=batch
+# shellcheck source=grader/e2e_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../e2e_lib.sh"  # score_of, shutdown_bazel
 
 grader="" gradebook="" root="" disk_cache="" submissions="" out="" jobs="" regrade=0
 timestamps="" rubric=""
@@ -121,11 +124,11 @@ fingerprint() {
   } | sha256sum | cut -d' ' -f1
 }
 
-# "score/max" of a results.json (one field per line, as the grader writes it).
-score_of() {
-  awk '/^  "score":/ { gsub(/,/, "", $2); s = $2 }
-       /"max_score":/ { gsub(/,/, "", $2); m += $2 }
-       END { printf "%s/%s\n", s, m + 0 }' "$1" 2>/dev/null
+# "score/max" of a results.json.
+score_fraction() {
+  local score max
+  read -r score max < <(score_of "$1" 2>/dev/null) || true
+  echo "$score/$max"
 }
 
 todo=()
@@ -163,17 +166,11 @@ grade_one() {
   case "$rc" in
     0) fingerprint "${submission_of[$student]}" >"$dir/fingerprint"
        echo graded >"$dir/status"
-       say "$student: $(score_of "$dir/results.json") ($((SECONDS - start))s)" ;;
+       say "$student: $(score_fraction "$dir/results.json") ($((SECONDS - start))s)" ;;
     130|143) echo interrupted >"$dir/status"; say "$student: interrupted"; return 130 ;;
     *) echo "grader error (exit $rc)" >"$dir/status"
        say "$student: GRADER ERROR (exit $rc); see $dir/grade.log" ;;
   esac
-  return 0
-}
-
-# The Bazel server of one staging folder (each has its own output base).
-shutdown_server() {
-  [[ -f "$1/WORKSPACE" ]] && (cd "$1" && bazel shutdown >/dev/null 2>&1)
   return 0
 }
 
@@ -183,7 +180,7 @@ shutdown_server() {
 worker() {
   local slot="$1" i
   trap 'exit 130' TERM INT
-  trap 'shutdown_server "$out/.staging/slot-$slot"' EXIT
+  trap 'shutdown_bazel "$out/.staging/slot-$slot"' EXIT
   for ((i = slot; i < ${#todo[@]}; i += jobs)); do
     grade_one "${todo[$i]}" "$slot" || exit 130
   done
@@ -198,8 +195,7 @@ write_gradebook() {
 # Every staging folder's server, in case a worker could not stop its own
 # (one killed outright).
 shutdown_servers() {
-  local staging
-  for staging in "$out"/.staging/slot-*; do shutdown_server "$staging"; done
+  shutdown_bazel "$out"/.staging/slot-*
 }
 
 workers=()

@@ -14,24 +14,19 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/auroralab-batch.XXXXXX")"
+E2E_NAME=batch_test
+source grader/e2e_lib.sh
+tmp="$(e2e_tmpdir batch)"
 batch_pid=""
 cleanup() {
   if [[ -n "$batch_pid" ]]; then
     kill "$batch_pid" 2>/dev/null
     wait "$batch_pid" 2>/dev/null
   fi
-  local staging
-  for staging in "$tmp"/out/.staging/slot-*; do
-    [[ -f "$staging/WORKSPACE" ]] && (cd "$staging" && bazel shutdown >/dev/null 2>&1)
-  done
+  shutdown_bazel "$tmp"/out/.staging/slot-*
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-step() { printf '\nbatch_test: %s\n' "$*" >&2; }
-fail() { printf 'batch_test: FAILED: %s\n' "$*" >&2; exit 1; }
-lab_files() { sed -n 's/^ *student_files: "\(.*\)"/\1/p' grader/rubric.textproto; }
 # Bazel servers started in the batch's staging folders (a server's command
 # line names its workspace).
 staging_servers() { pgrep -f -- "--workspace_directory=$out/.staging/" || true; }
@@ -50,7 +45,7 @@ while IFS= read -r f; do
   cp "$f" "$subs/carol/"
   cp "solution/${f#skeleton/}" "$subs/dave/"
   cp "solution/${f#skeleton/}" "$subs/erin/"
-done < <(lab_files)
+done < <(lab_files quorum_kv)
 (cd "$tmp/bob" && zip -q -r "$subs/bob.zip" .)
 echo "this is not C++;" >>"$subs/dave/client.cc"
 # erin's bug is one of the mutants (a unified diff against the flat student
