@@ -4,10 +4,11 @@
 #
 #   1. The reference gets full marks, and the same marks on a second run.
 #   2. The skeleton gets zero, every visible failure saying "not implemented".
-#   3. A submission (zip) of the reference's files gets full marks; a stray
-#      file in it is ignored with a warning.
-#   4. A submission that does not compile gets zero with the compiler's
-#      errors in results.json, and the grader still exits 0.
+#   3. A submission (zip) of the reference's student files of every lab, at
+#      their repository paths, gets full marks in each lab; a stray file in it
+#      is ignored with a warning.
+#   4. A submission of the first lab that does not compile gets zero with the
+#      compiler's errors in results.json, and the grader still exits 0.
 #   5. Every mutant in grader/mutants/<lab>/*.patch loses points and builds,
 #      and docs/instructors/kill-matrix-<lab>.md matches what was measured.
 #      A mutant that does not build or that the grader's source and symbol
@@ -17,33 +18,16 @@
 #      nothing, changes nothing outside the job and leaves no process.
 #   7. `./lab handout` writes a release that builds, runs its public tests
 #      (which fail as stubs) and contains no solution or hidden-test code.
+#   8. Grading a lab that builds on an earlier one, CUMULATIVE and ISOLATED
+#      (grader/earlier_labs_test.sh, with a scaffolded throwaway lab).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-tmp="$(mktemp -d /tmp/auroralab-e2e.XXXXXX)"
+E2E_NAME=e2e
+source grader/e2e_lib.sh
+tmp="$(e2e_tmpdir e2e)"
 trap 'rm -rf "$tmp"' EXIT
-
-step() { printf '\ne2e: %s\n' "$*" >&2; }
-fail() { printf 'e2e: FAILED: %s\n' "$*" >&2; exit 1; }
-
-# "score max" of a results.json (one field per line, as the grader writes it).
-score_of() {
-  awk '/^  "score":/ { gsub(/,/, "", $2); s = $2 }
-       /"max_score":/ { gsub(/,/, "", $2); m += $2 }
-       END { printf "%s %s\n", s, m }' "$1"
-}
-# The grader prints a progress line per test; keep the log, show the table.
-grade() {
-  local out="$1"
-  shift
-  ./lab grade --out="$out" "$@" >"$out.log" 2>&1 || {
-    tail -40 "$out.log" >&2
-    fail "./lab grade $* exited with an error"
-  }
-  sed -n '/^Lab /,/^Total/p' "$out.log" >&2
-}
-lab_files() { sed -n 's/^ *student_files: "\(.*\)"/\1/p' grader/rubric.textproto; }
 
 step "1. the reference solution gets full marks, reproducibly"
 grade "$tmp/ref"
@@ -70,21 +54,36 @@ explained=$(grep '"output": "Failed' "$tmp/skel/results.json" | grep -c 'not imp
 ((visible_failures > 0 && explained == visible_failures)) ||
   fail "$explained of $visible_failures visible skeleton failures say 'not implemented'"
 
-step "3. a zip of the reference's student files gets full marks"
-mkdir -p "$tmp/sub/quorum_kv"
-while IFS= read -r f; do cp "solution/${f#skeleton/}" "$tmp/sub/quorum_kv/"; done < <(lab_files)
+step "3. a zip of every lab's reference student files gets full marks in each lab"
+# Each lab's files at their repository paths (labs may share file names),
+# as a student's repository holds them.
+mapfile -t labs < <(rubric_labs)
+((${#labs[@]} > 0)) || fail "the rubric has no labs"
+for lab in "${labs[@]}"; do
+  while IFS= read -r f; do
+    mkdir -p "$tmp/sub/$(dirname "$f")"
+    cp "solution/${f#skeleton/}" "$tmp/sub/$f"
+  done < <(lab_files "$lab")
+done
 echo "notes" > "$tmp/sub/NOTES.txt"
 (cd "$tmp/sub" && zip -q -r ../submission.zip .)
 grade "$tmp/zip" --submission="$tmp/submission.zip"
 read -r score max < <(score_of "$tmp/zip/results.json")
 [[ "$score" == "$max" ]] || fail "reference files as a submission scored $score of $max"
+for lab in "${labs[@]}"; do
+  while IFS= read -r f; do
+    grep -qF "using $f as $f" "$tmp/zip.log" || fail "$lab: the submitted $f was not used"
+  done < <(lab_files "$lab")
+done
 grep -q 'ignored: .*NOTES.txt' "$tmp/zip.log" || fail "the stray NOTES.txt was not reported as ignored"
 
 step "4. a submission that does not compile scores zero, with the compiler errors"
+first_lab="${labs[0]}"
 mkdir -p "$tmp/broken"
-cp "$tmp"/sub/quorum_kv/* "$tmp/broken/"
-echo "this is not C++;" >> "$tmp/broken/client.cc"
-grade "$tmp/bad" --submission="$tmp/broken"
+while IFS= read -r f; do cp "solution/${f#skeleton/}" "$tmp/broken/"; done < <(lab_files "$first_lab")
+broken_file="$(lab_files "$first_lab" | grep -m1 '\.cc$')"
+echo "this is not C++;" >> "$tmp/broken/$(basename "$broken_file")"
+grade "$tmp/bad" --submission="$tmp/broken" --lab="$first_lab"
 read -r score max < <(score_of "$tmp/bad/results.json")
 [[ "$score" == 0 ]] || fail "a submission that does not compile scored $score"
 grep -q 'error' "$tmp/bad/results.json" || fail "results.json does not show the compiler errors"
@@ -92,12 +91,15 @@ grep -q 'error' "$tmp/bad/results.json" || fail "results.json does not show the 
 step "5. every mutant of the reference loses points; the kill matrix is current"
 # grader/mutants/kill_matrix.sh (./lab mutants) grades each mutant once; a
 # mutant that survives, does not apply or does not build fails the check.
-bash grader/mutants/kill_matrix.sh --check || fail "the mutant self-check failed (see above)"
+./lab mutants --check || fail "the mutant self-check failed (see above)"
 
 step "6. every attack in the adversarial suite is refused, leaks nothing and leaves nothing"
 bash grader/adversarial/run.sh || fail "the adversarial suite failed"
 
 step "7. the student handout builds, runs its public tests, and leaks nothing"
 ./lab handout "$tmp/handout" || fail "./lab handout failed"
+
+step "8. a lab built on an earlier one is graded with the submission's or the reference's earlier lab"
+bash grader/earlier_labs_test.sh || fail "grading across labs failed"
 
 step "all end-to-end checks passed"

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -32,6 +33,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "grader/bazel.h"
@@ -66,6 +68,9 @@ Builds and runs the rubric's tests and writes Gradescope's results.json.
                       by then score 0 with a note
   --build-timeout=SECONDS
                       time limit of one lab's build (default: 900)
+  --compiler-memory=GIB
+                      memory limit of each compiler process (default: 4); a
+                      compile that runs out of it fails the lab's build
   --lab=NAME          grade only this lab (repeatable, or comma-separated;
                       default: every lab in the rubric)
   --out=DIR           where results.json, logs/ and artifacts/ go
@@ -95,6 +100,7 @@ struct Options {
   std::string submission;
   std::string deadline;       // seconds, validated in Run()
   std::string build_timeout;  // seconds, validated in Run()
+  std::string compiler_memory;  // GiB, validated in Run()
   std::vector<std::string> labs;
   std::string out;
   std::string rubric;
@@ -130,6 +136,8 @@ Options ParseFlags(int argc, char** argv, std::vector<std::string>* errors) {
       target = &options.deadline;
     } else if (name == "--build-timeout") {
       target = &options.build_timeout;
+    } else if (name == "--compiler-memory") {
+      target = &options.compiler_memory;
     } else if (name == "--out") {
       target = &options.out;
     } else if (name == "--rubric") {
@@ -204,8 +212,8 @@ void RemoveEmptyDirs(const fs::path& dir, int depth = 0) {
   if (fs::is_empty(dir, error)) fs::remove(dir, error);
 }
 
-// A positive number of seconds from a flag value ("" gives `fallback`).
-std::optional<int> ParseSeconds(const std::string& value, int fallback) {
+// A positive number (seconds, GiB) from a flag value ("" gives `fallback`).
+std::optional<int> ParsePositive(const std::string& value, int fallback) {
   if (value.empty()) return fallback;
   int seconds = 0;
   if (!absl::SimpleAtoi(value, &seconds) || seconds <= 0) return std::nullopt;
@@ -259,6 +267,12 @@ class Grader {
   static TestResult NewResult(const std::string& lab, const TestCase& test,
                               const std::string& log_name);
   void FailLab(const LabPlan& plan, const std::string& why, const std::string& details);
+  // A lab refused as a whole (`refusal`, e.g. "rejected by the source check"):
+  // a console line, every test failed with `why` and `details`, a note with
+  // `problems`, and the lab's summary marked `summary_note`.
+  void RefuseLab(const LabPlan& plan, LabSummary summary, const std::string& refusal,
+                 const std::string& why, const std::string& details, const std::string& problems,
+                 const std::string& summary_note);
   void AddNote(const std::string& note) {
     notes_.push_back(note);
     Print(absl::StrCat("  ", note, "\n"));
@@ -270,7 +284,18 @@ class Grader {
         std::chrono::duration<double>(deadline_ - std::chrono::steady_clock::now()).count();
     return left <= 0 ? 0 : static_cast<int>(left);
   }
-  // The source and symbol checks of a lab's student files: "" when they pass,
+  // A lab of the rubric by name (depends_on_labs names are validated).
+  const Lab& LabNamed(const std::string& name) const;
+  // The student files a lab's build compiles from the graded code, each with
+  // the lab it belongs to: its own, and its CUMULATIVE earlier labs'. (An
+  // ISOLATED lab's earlier labs are the reference's: trusted, not checked.)
+  std::vector<std::pair<const Lab*, std::string>> GradedFiles(const Lab& lab) const;
+  // In a staged submission: puts the version of every file `lab` builds on
+  // that grading it needs into the tree: the submission's for the lab itself
+  // and CUMULATIVE earlier labs, the reference's for ISOLATED ones. "" when
+  // done; else why the lab cannot be graded (no reference here).
+  absl::StatusOr<std::string> ArrangeEarlierLabs(const Lab& lab);
+  // The source and symbol checks of a lab's graded files: "" when they pass,
   // else the problems for the student. An error is the grader's own failure.
   std::string SourceProblems(const Lab& lab);
   // `allow_missing`: after a failed build some objects do not exist (Bazel
@@ -282,10 +307,16 @@ class Grader {
   std::chrono::steady_clock::time_point deadline_;
   int deadline_seconds_ = kDefaultDeadlineSeconds;
   int build_timeout_seconds_ = kDefaultBuildTimeoutSeconds;
+  int compiler_memory_gib_ = kDefaultCompilerMemoryGiB;
   std::string impl_;
   Options options_;
   std::string out_dir_;    // absolute; empty until known and created
   std::string workspace_;  // the tree that is built: root or the staged copy
+  Rubric rubric_;
+  // A staged submission's version of every student file it was planned for
+  // (the skeleton's where it had none), by repository path: earlier labs'
+  // files are swapped per graded lab (ArrangeEarlierLabs).
+  std::map<std::string, std::string> submitted_versions_;
   std::optional<StagingLock> staging_lock_;
   std::vector<std::string> notes_;
   std::vector<LabSummary> summaries_;
@@ -320,13 +351,20 @@ int Grader::Run(int argc, char** argv) {
   if (!options_.submission.empty() && !fs::exists(Absolute(options_.submission))) {
     usage_errors.push_back(absl::StrCat("--submission=", options_.submission, " does not exist"));
   }
-  const std::optional<int> deadline = ParseSeconds(options_.deadline, kDefaultDeadlineSeconds);
+  const std::optional<int> deadline = ParsePositive(options_.deadline, kDefaultDeadlineSeconds);
   const std::optional<int> build_timeout =
-      ParseSeconds(options_.build_timeout, kDefaultBuildTimeoutSeconds);
+      ParsePositive(options_.build_timeout, kDefaultBuildTimeoutSeconds);
   if (!deadline.has_value()) usage_errors.push_back("--deadline must be a positive number");
   if (!build_timeout.has_value()) {
     usage_errors.push_back("--build-timeout must be a positive number");
   }
+  const std::optional<int> compiler_memory =
+      ParsePositive(options_.compiler_memory, kDefaultCompilerMemoryGiB);
+  if (!compiler_memory.has_value() || *compiler_memory > kMaxCompilerMemoryGiB) {
+    usage_errors.push_back(absl::StrCat("--compiler-memory must be a number of GiB from 1 to ",
+                                        kMaxCompilerMemoryGiB));
+  }
+  compiler_memory_gib_ = compiler_memory.value_or(kDefaultCompilerMemoryGiB);
   deadline_seconds_ = deadline.value_or(kDefaultDeadlineSeconds);
   build_timeout_seconds_ = build_timeout.value_or(kDefaultBuildTimeoutSeconds);
   deadline_ = start_ + std::chrono::seconds(deadline_seconds_);
@@ -360,7 +398,8 @@ int Grader::Run(int argc, char** argv) {
   if (!rubric.ok()) {
     return Abort(2, absl::StrCat("bad rubric (", rubric_path, "):\n", rubric.status().message()));
   }
-  absl::StatusOr<std::vector<const Lab*>> labs = SelectLabs(*rubric, options_.labs);
+  rubric_ = *std::move(rubric);
+  absl::StatusOr<std::vector<const Lab*>> labs = SelectLabs(rubric_, options_.labs);
   if (!labs.ok()) return Abort(2, std::string(labs.status().message()));
 
   Print(absl::StrCat("grade: ", labs->size(), labs->size() == 1 ? " lab" : " labs", " against the ",
@@ -387,6 +426,13 @@ int Grader::Run(int argc, char** argv) {
   // skeleton is its default).
   std::vector<std::string> bazel_flags = {"--config=grading"};
   if (impl == "solution") bazel_flags.push_back("--//tools/build:impl=solution");
+  // The default limit is in .bazelrc's grading config; GCC uses the last
+  // -wrapper it is given.
+  if (compiler_memory_gib_ != kDefaultCompilerMemoryGiB) {
+    for (const std::string& flag : CompilerMemoryLimitFlags(compiler_memory_gib_)) {
+      bazel_flags.push_back(flag);
+    }
+  }
   if (!options_.disk_cache.empty()) {
     bazel_flags.push_back(absl::StrCat("--disk_cache=", Absolute(options_.disk_cache)));
   }
@@ -482,11 +528,21 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
     AddNote(absl::StrCat("error: ", message));
   };
 
+  // The graded labs' files, then those of the earlier labs they build on
+  // (an earlier lab's file that cannot be used fails the lab built on it).
   std::vector<std::string> student_files;
   std::map<std::string, std::string> lab_of_file;
   for (const Lab* lab : labs) {
     for (const std::string& file : lab->student_files()) {
       if (lab_of_file.emplace(file, lab->name()).second) student_files.push_back(file);
+    }
+  }
+  for (const Lab* lab : labs) {
+    if (lab->earlier_labs() != CUMULATIVE) continue;  // ISOLATED: the reference's
+    for (const std::string& earlier : lab->depends_on_labs()) {
+      for (const std::string& file : LabNamed(earlier).student_files()) {
+        if (lab_of_file.emplace(file, lab->name()).second) student_files.push_back(file);
+      }
     }
   }
 
@@ -548,6 +604,10 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
   for (const FileCopy& copy : plan.copies) {
     Print(absl::StrCat("  using ", copy.submitted, " as ", copy.student_file, "\n"));
   }
+  for (const std::string& file : student_files) {
+    submitted_versions_[file] =
+        ReadFileTail((fs::path(staging) / file).string(), kMaxStudentFileBytes + 1);
+  }
   for (const std::string& missing : plan.missing) {
     AddNote(absl::StrCat("missing: ", missing,
                          " (not in the submission; the skeleton version is graded)"));
@@ -566,11 +626,82 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
   return absl::OkStatus();
 }
 
+const Lab& Grader::LabNamed(const std::string& name) const {
+  for (const Lab& lab : rubric_.lab()) {
+    if (lab.name() == name) return lab;
+  }
+  std::abort();  // ValidateRubric guarantees every depends_on_labs name
+}
+
+std::vector<std::pair<const Lab*, std::string>> Grader::GradedFiles(const Lab& lab) const {
+  std::vector<std::pair<const Lab*, std::string>> files;
+  for (const std::string& file : lab.student_files()) files.push_back({&lab, file});
+  if (lab.earlier_labs() == CUMULATIVE) {
+    for (const std::string& earlier : lab.depends_on_labs()) {
+      const Lab& earlier_lab = LabNamed(earlier);
+      for (const std::string& file : earlier_lab.student_files()) {
+        files.push_back({&earlier_lab, file});
+      }
+    }
+  }
+  return files;
+}
+
+absl::StatusOr<std::string> Grader::ArrangeEarlierLabs(const Lab& lab) {
+  std::vector<std::pair<std::string, std::string>> versions;  // path, content
+  for (const std::string& file : lab.student_files()) {
+    versions.push_back({file, submitted_versions_[file]});
+  }
+  for (const std::string& earlier : lab.depends_on_labs()) {
+    Print(absl::StrCat("  [", lab.name(), "] builds on ", earlier, ": ",
+                       lab.earlier_labs() == CUMULATIVE
+                           ? "the submission's files (earlier_labs: CUMULATIVE)"
+                           : "the reference's files (earlier_labs: ISOLATED)",
+                       "\n"));
+    for (const std::string& file : LabNamed(earlier).student_files()) {
+      if (lab.earlier_labs() == CUMULATIVE) {
+        versions.push_back({file, submitted_versions_[file]});
+        continue;
+      }
+      // The reference is read from the course tree, never staged whole.
+      const fs::path reference = fs::path(options_.root) / ImplPath(file, "solution");
+      std::error_code error;
+      if (!fs::is_regular_file(reference, error)) {
+        return absl::StrCat("this lab is graded with ", earlier,
+                            "'s reference (earlier_labs: ISOLATED), and this grading tree has "
+                            "no reference file ",
+                            ImplPath(file, "solution"));
+      }
+      versions.push_back({file, ReadFileTail(reference.string(), kMaxStudentFileBytes + 1)});
+    }
+  }
+  for (const auto& [file, content] : versions) {
+    const std::string path = (fs::path(workspace_) / file).string();
+    // Unchanged files keep their timestamps (and Bazel its work).
+    if (ReadFileTail(path, kMaxStudentFileBytes + 1) == content) continue;
+    if (absl::Status written = WriteFileAtomically(path, content); !written.ok()) return written;
+  }
+  return std::string();
+}
+
 std::string Grader::SourceProblems(const Lab& lab) {
-  std::vector<std::string> student_files(lab.student_files().begin(), lab.student_files().end());
-  const SourcePolicy policy = LabSourcePolicy(lab.name(), student_files);
+  // The lab may include its own folders and those of the labs it builds on.
+  std::vector<std::string> includable(lab.student_files().begin(), lab.student_files().end());
+  for (const std::string& earlier : lab.depends_on_labs()) {
+    const Lab& earlier_lab = LabNamed(earlier);
+    includable.insert(includable.end(), earlier_lab.student_files().begin(),
+                      earlier_lab.student_files().end());
+  }
   std::vector<std::string> problems;
-  for (const std::string& file : student_files) {
+  for (const auto& [owner, file] : GradedFiles(lab)) {
+    const SourcePolicy policy =
+        owner == &lab
+            ? LabSourcePolicy(
+                  lab.name(), includable,
+                  {lab.allowed_dependencies().begin(), lab.allowed_dependencies().end()})
+            : LabSourcePolicy(
+                  owner->name(), {owner->student_files().begin(), owner->student_files().end()},
+                  {owner->allowed_dependencies().begin(), owner->allowed_dependencies().end()});
     const std::string path = (fs::path(workspace_) / ImplPath(file, impl_)).string();
     const std::string text = ReadFileTail(path, kMaxStudentFileBytes + 1);
     if (text.size() > kMaxStudentFileBytes) {
@@ -597,7 +728,7 @@ absl::StatusOr<std::string> Grader::SymbolProblems(const Lab& lab, const std::st
     fs::remove_all(scratch, ignored);
   };
   std::vector<std::string> problems;
-  for (const std::string& file : lab.student_files()) {
+  for (const auto& [owner, file] : GradedFiles(lab)) {
     const fs::path source(ImplPath(file, impl_));
     if (source.extension() != ".cc") continue;  // headers compile into the .cc files
     // Bazel puts objects at bazel-bin/<package>/_objs/<target>/<stem>[.pic].o.
@@ -613,7 +744,8 @@ absl::StatusOr<std::string> Grader::SymbolProblems(const Lab& lab, const std::st
         }
       }
     }
-    if (objects.empty() && allow_missing) continue;
+    // An earlier lab's files are compiled only if this lab's targets use them.
+    if (objects.empty() && (allow_missing || owner != &lab)) continue;
     if (objects.empty()) {
       return absl::NotFoundError(
           absl::StrCat("no compiled object of ", source.string(), " under ", objs.string()));
@@ -622,7 +754,7 @@ absl::StatusOr<std::string> Grader::SymbolProblems(const Lab& lab, const std::st
       absl::StatusOr<std::string> symbols = ListSymbols(object, scratch);
       if (!symbols.ok()) return symbols.status();
       const std::vector<std::string> found =
-          CheckSymbols(source.filename().string(), *symbols, lab.name());
+          CheckSymbols(source.filename().string(), *symbols, owner->name());
       problems.insert(problems.end(), found.begin(), found.end());
     }
   }
@@ -654,6 +786,16 @@ void Grader::FailLab(const LabPlan& plan, const std::string& why, const std::str
   }
 }
 
+void Grader::RefuseLab(const LabPlan& plan, LabSummary summary, const std::string& refusal,
+                       const std::string& why, const std::string& details,
+                       const std::string& problems, const std::string& summary_note) {
+  Print(absl::StrCat("  [", plan.lab->name(), "] ", refusal, ": all tests score 0\n"));
+  FailLab(plan, why, details);
+  AddNote(absl::StrCat("error: ", plan.lab->name(), ": ", problems));
+  summary.note = summary_note;
+  summaries_.push_back(summary);
+}
+
 absl::Status Grader::GradeLab(const LabPlan& plan, const std::vector<std::string>& bazel_flags,
                               const std::string& bazel_bin) {
   const Lab& lab = *plan.lab;
@@ -681,12 +823,22 @@ absl::Status Grader::GradeLab(const LabPlan& plan, const std::vector<std::string
     summaries_.push_back(summary);
     return absl::OkStatus();
   }
+  if (!submitted_versions_.empty()) {
+    absl::StatusOr<std::string> unusable = ArrangeEarlierLabs(lab);
+    if (!unusable.ok()) {
+      summaries_.push_back(summary);
+      return unusable.status();
+    }
+    if (!unusable->empty()) {
+      RefuseLab(plan, summary, "cannot be graded here", "Not graded", *unusable, *unusable,
+                "not graded");
+      return absl::OkStatus();
+    }
+  }
   if (const std::string problems = SourceProblems(lab); !problems.empty()) {
-    Print(absl::StrCat("  [", lab.name(), "] rejected by the source check: all tests score 0\n"));
-    FailLab(plan, "Rejected by the source check (before building)", problems);
-    AddNote(absl::StrCat("error: ", lab.name(), ": the source check refused:\n", problems));
-    summary.note = "rejected";
-    summaries_.push_back(summary);
+    RefuseLab(plan, summary, "rejected by the source check",
+              "Rejected by the source check (before building)", problems,
+              "the source check refused:\n" + problems, "rejected");
     return absl::OkStatus();
   }
 
@@ -717,18 +869,28 @@ absl::Status Grader::GradeLab(const LabPlan& plan, const std::vector<std::string
   }
   if (!build->ok) {
     Print(absl::StrCat("FAILED (see logs/", lab.name(), ".build.log)\n"));
+    const std::string log = ReadFileTail(build_log, 1 << 20);
     std::string details = build->timeout.empty() ? "" : build->timeout + "\n\n";
-    details += SummarizeBuildLog(ReadFileTail(build_log, 1 << 20));
+    const std::vector<std::string> out_of_memory =
+        CompilerMemoryFailures(log, compiler_memory_gib_);
+    if (!out_of_memory.empty()) {
+      const std::string message = absl::StrJoin(out_of_memory, "\n");
+      Print(absl::StrCat(
+          "  [", lab.name(), "] ",
+          absl::StrReplaceAll(message, {{"\n", absl::StrCat("\n  [", lab.name(), "] ")}}), "\n"));
+      absl::StrAppend(&details, message,
+                      "\n(a template or constant expression that needs that much memory to "
+                      "compile; make it smaller)\n\n");
+    }
+    details += SummarizeBuildLog(log);
     // A link that failed on a duplicate definition is clearer from the
     // student's objects: check the ones this build compiled.
     absl::StatusOr<std::string> problems = SymbolProblems(lab, bazel_bin, /*allow_missing=*/true);
     if (problems.ok() && !problems->empty()) {
-      Print(absl::StrCat("  [", lab.name(), "] rejected by the symbol check\n"));
-      FailLab(plan, "Rejected by the symbol check (after compiling)",
-              absl::StrCat(*problems, "\n\n", details));
-      AddNote(absl::StrCat("error: ", lab.name(), ": the symbol check refused:\n", *problems));
-      summary.note = "rejected";
-      summaries_.push_back(summary);
+      RefuseLab(plan, summary, "rejected by the symbol check",
+                "Rejected by the symbol check (after compiling)",
+                absl::StrCat(*problems, "\n\n", details), "the symbol check refused:\n" + *problems,
+                "rejected");
       return absl::OkStatus();
     }
     FailLab(plan, "Build failed", details);
@@ -743,11 +905,9 @@ absl::Status Grader::GradeLab(const LabPlan& plan, const std::vector<std::string
     return symbol_problems.status();
   }
   if (!symbol_problems->empty()) {
-    Print(absl::StrCat("  [", lab.name(), "] rejected by the symbol check: all tests score 0\n"));
-    FailLab(plan, "Rejected by the symbol check (after compiling)", *symbol_problems);
-    AddNote(absl::StrCat("error: ", lab.name(), ": the symbol check refused:\n", *symbol_problems));
-    summary.note = "rejected";
-    summaries_.push_back(summary);
+    RefuseLab(plan, summary, "rejected by the symbol check",
+              "Rejected by the symbol check (after compiling)", *symbol_problems,
+              "the symbol check refused:\n" + *symbol_problems, "rejected");
     return absl::OkStatus();
   }
 

@@ -12,10 +12,10 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/auroralab-handout-test.XXXXXX")"
+E2E_NAME=handout_test
+source "$ROOT/grader/e2e_lib.sh"
+tmp="$(e2e_tmpdir handout-test)"
 trap 'rm -rf "$tmp"' EXIT
-step() { printf '\nhandout_test: %s\n' "$*" >&2; }
-fail() { printf 'handout_test: FAILED: %s\n' "$*" >&2; exit 1; }
 
 step "a scratch clone with staff notes and a second lab"
 clone="$tmp/course"
@@ -43,7 +43,8 @@ step "1. tracked files only, no instructor material, a student README, CI and on
 bash grader/handout.sh "$tmp/all" --no-check 2>"$tmp/all.log" || { cat "$tmp/all.log" >&2; fail "handout failed"; }
 [[ ! -e "$tmp/all/docs/staff-notes.md" ]] || fail "an untracked file shipped"
 for path in solution grader/hidden grader/mutants .ci docs/instructors grader/batch \
-            grader/consistency grader/gradescope grader/e2e_test.sh grader/handout_test.sh; do
+            grader/consistency grader/gradescope grader/e2e_test.sh grader/e2e_lib.sh grader/earlier_labs_test.sh \
+            grader/handout_test.sh; do
   [[ ! -e "$tmp/all/$path" ]] || fail "$path shipped"
 done
 grep -q '^# auroralab: your lab repository' "$tmp/all/README.md" || fail "no student README"

@@ -5,7 +5,8 @@
 # Each grader/adversarial/NAME.cc is an attack: the skeleton's client.cc with
 # the file's code appended is submitted, and the file's "// expect:" line is
 # an extended regular expression that results.json or the grader's console
-# output must match (the refusal message, or how the tests failed). Two more
+# output must match (the refusal message, or how the tests failed); an
+# optional "// grade-flags:" line adds options to ./lab grade. Two more
 # attacks are archives built here: a symlink entry named like unzip's log,
 # and a zip bomb. For every attack the suite checks that the grader
 #   - exits 0 and writes a results.json that is valid JSON,
@@ -18,18 +19,17 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-tmp="$(mktemp -d /tmp/auroralab-adversarial.XXXXXX)"
+E2E_NAME=adversarial
+source grader/e2e_lib.sh
+tmp="$(e2e_tmpdir adversarial)"
 # A fixed staging folder, so that its Bazel output base is reused from run to
 # run; its Bazel server is stopped at the end.
 staging="${HOME:-/tmp}/.cache/auroralab/adversarial-workspace"
 cleanup() {
-  [[ -f "$staging/WORKSPACE" ]] && (cd "$staging" && bazel shutdown >/dev/null 2>&1)
+  shutdown_bazel "$staging"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-say() { printf 'adversarial: %s\n' "$*" >&2; }
-fail() { printf 'adversarial: FAILED: %s\n' "$*" >&2; exit 1; }
 
 # Lines that must never reach a student: substantial lines of the reference
 # that the skeleton does not share, and of the hidden tests.
@@ -47,18 +47,18 @@ done < <(find solution grader/hidden -type f -name '*.cc' | sort)
 
 tree_state() { git status --porcelain --untracked-files=all 2>/dev/null | grep -v '^?? grade-out/' || true; }
 
-score_of() { awk '/^  "score":/ { gsub(/,/, "", $2); print $2 }' "$1"; }
 leftovers() {
   # Processes of a test: the sandboxed binary or bubblewrap around it.
   pgrep -f '/job/bin/test|auroralab-test-' 2>/dev/null | grep -vx "$$" || true
 }
 
-# attack NAME SUBMISSION EXPECT: grade SUBMISSION and check it as described.
+# attack NAME SUBMISSION EXPECT [GRADE_FLAG...]: grade SUBMISSION and check it
+# as described.
 attack() {
   local name="$1" submission="$2" expect="$3" out="$tmp/out-$1" status=0 start=$SECONDS
   local before
   before="$(tree_state)"
-  ./lab grade --submission="$submission" --staging="$staging" --out="$out" \
+  ./lab grade --submission="$submission" --staging="$staging" --out="$out" "${@:4}" \
     >"$out.log" 2>&1 || status=$?
   if ((status != 0)); then
     tail -20 "$out.log" >&2
@@ -69,8 +69,8 @@ attack() {
     python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$out/results.json" ||
       fail "$name: results.json is not valid JSON"
   fi
-  local score
-  score="$(score_of "$out/results.json")"
+  local score max
+  read -r score max < <(score_of "$out/results.json")
   [[ "$score" == 0 ]] || fail "$name: scored $score (expected 0)"
   grep -qE -- "$expect" "$out/results.json" "$out.log" ||
     fail "$name: neither results.json nor the output says /$expect/"
@@ -111,8 +111,9 @@ for code in grader/adversarial/*.cc; do
   selected "$name" || continue
   expect="$(sed -n 's|^// expect: \(.*\)$|\1|p' "$code" | head -1)"
   [[ -n "$expect" ]] || fail "$code has no '// expect:' line"
+  read -ra flags < <(sed -n 's|^// grade-flags: \(.*\)$|\1|p' "$code" | head -1) || true
   skeleton_with "$tmp/sub-$name" "$code"
-  attack "$name" "$tmp/sub-$name" "$expect"
+  attack "$name" "$tmp/sub-$name" "$expect" "${flags[@]}"
   count=$((count + 1))
 done
 

@@ -8,7 +8,8 @@
 # A submission is DIR/<student>.zip or DIR/<student>/ (a folder, nested
 # folders allowed, or a folder holding just one .zip). Jobs run N at a time,
 # each in its own staging directory (OUT/.staging/slot-K), so they never wait
-# on one lock. The run is resumable: a student whose submission and rubric
+# on one lock; a worker stops its staging folder's Bazel server when it has
+# no more students. The run is resumable: a student whose submission and rubric
 # are unchanged since a finished grading is skipped; an interrupted or failed
 # job is redone next time. --student=NAME regrades just that student (and
 # rewrites the gradebook); --regrade redoes everyone.
@@ -29,6 +30,9 @@ set -uo pipefail
 
 say() { printf 'batch: %s\n' "$*" >&2; }
 die() { printf 'batch: error: %s\n' "$*" >&2; exit 2; }
+E2E_NAME=batch
+# shellcheck source=grader/e2e_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../e2e_lib.sh"  # score_of, shutdown_bazel
 
 grader="" gradebook="" root="" disk_cache="" submissions="" out="" jobs="" regrade=0
 timestamps="" rubric=""
@@ -47,7 +51,7 @@ for arg in "$@"; do
     --timestamps=*) timestamps="${arg#*=}" ;;
     --rubric=*) rubric="${arg#*=}" ;;
     --lab=*) grader_flags+=("$arg") ;;
-    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $arg (batch grading takes the options in ./lab grade --help)" ;;
   esac
 done
@@ -120,11 +124,11 @@ fingerprint() {
   } | sha256sum | cut -d' ' -f1
 }
 
-# "score/max" of a results.json (one field per line, as the grader writes it).
-score_of() {
-  awk '/^  "score":/ { gsub(/,/, "", $2); s = $2 }
-       /"max_score":/ { gsub(/,/, "", $2); m += $2 }
-       END { printf "%s/%s\n", s, m + 0 }' "$1" 2>/dev/null
+# "score/max" of a results.json.
+score_fraction() {
+  local score max
+  read -r score max < <(score_of "$1" 2>/dev/null) || true
+  echo "$score/$max"
 }
 
 todo=()
@@ -149,6 +153,7 @@ grade_one() {
   mkdir -p "$dir"
   rm -f "$dir/status" "$dir/fingerprint"
   start=$SECONDS
+  say "$student: grading (slot $slot)"
   "$grader" --root="$root" --disk_cache="$disk_cache" --rubric="$rubric" \
     --submission="${submission_of[$student]}" --out="$dir" \
     --staging="$out/.staging/slot-$slot" "${grader_flags[@]}" >"$dir/grade.log" 2>&1 &
@@ -161,7 +166,7 @@ grade_one() {
   case "$rc" in
     0) fingerprint "${submission_of[$student]}" >"$dir/fingerprint"
        echo graded >"$dir/status"
-       say "$student: $(score_of "$dir/results.json") ($((SECONDS - start))s)" ;;
+       say "$student: $(score_fraction "$dir/results.json") ($((SECONDS - start))s)" ;;
     130|143) echo interrupted >"$dir/status"; say "$student: interrupted"; return 130 ;;
     *) echo "grader error (exit $rc)" >"$dir/status"
        say "$student: GRADER ERROR (exit $rc); see $dir/grade.log" ;;
@@ -169,9 +174,13 @@ grade_one() {
   return 0
 }
 
+# One worker grades its share of the students in its own staging folder, and
+# stops that folder's Bazel server when it is done or interrupted, so that no
+# idle server holds memory while the other workers finish.
 worker() {
   local slot="$1" i
   trap 'exit 130' TERM INT
+  trap 'shutdown_bazel "$out/.staging/slot-$slot"' EXIT
   for ((i = slot; i < ${#todo[@]}; i += jobs)); do
     grade_one "${todo[$i]}" "$slot" || exit 130
   done
@@ -183,13 +192,10 @@ write_gradebook() {
   "$gradebook" "${args[@]}" >&2 || say "could not write the gradebook"
 }
 
-# The staged trees have a Bazel server each; do not leave them running.
+# Every staging folder's server, in case a worker could not stop its own
+# (one killed outright).
 shutdown_servers() {
-  local staging
-  for staging in "$out"/.staging/slot-*; do
-    [[ -f "$staging/WORKSPACE" ]] && (cd "$staging" && bazel shutdown >/dev/null 2>&1)
-  done
-  return 0
+  shutdown_bazel "$out"/.staging/slot-*
 }
 
 workers=()

@@ -7,29 +7,34 @@
 # (dave), the reference with one line broken (erin). The batch is interrupted
 # after the first student and resumed; the gradebook must then hold every
 # student with the right scores, bob's marked down by the late policy; a
-# --student regrade redoes one student only.
+# --student regrade redoes one student only. Two students regraded at once
+# (--jobs=2) each use their own staging folder and get the same results as
+# one at a time. No Bazel server of a staging folder outlives the batch.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/auroralab-batch.XXXXXX")"
+E2E_NAME=batch_test
+source grader/e2e_lib.sh
+tmp="$(e2e_tmpdir batch)"
 batch_pid=""
 cleanup() {
   if [[ -n "$batch_pid" ]]; then
     kill "$batch_pid" 2>/dev/null
     wait "$batch_pid" 2>/dev/null
   fi
-  local staging
-  for staging in "$tmp"/out/.staging/slot-*; do
-    [[ -f "$staging/WORKSPACE" ]] && (cd "$staging" && bazel shutdown >/dev/null 2>&1)
-  done
+  shutdown_bazel "$tmp"/out/.staging/slot-*
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-step() { printf '\nbatch_test: %s\n' "$*" >&2; }
-fail() { printf 'batch_test: FAILED: %s\n' "$*" >&2; exit 1; }
-lab_files() { sed -n 's/^ *student_files: "\(.*\)"/\1/p' grader/rubric.textproto; }
+# Bazel servers started in the batch's staging folders (a server's command
+# line names its workspace).
+staging_servers() { pgrep -f -- "--workspace_directory=$out/.staging/" || true; }
+no_staging_servers() {
+  local left
+  left="$(staging_servers)"
+  [[ -z "$left" ]] || fail "$1: Bazel servers of the staging folders still run: $(echo $left)"
+}
 
 step "a folder of mixed submissions"
 subs="$tmp/subs"
@@ -40,7 +45,7 @@ while IFS= read -r f; do
   cp "$f" "$subs/carol/"
   cp "solution/${f#skeleton/}" "$subs/dave/"
   cp "solution/${f#skeleton/}" "$subs/erin/"
-done < <(lab_files)
+done < <(lab_files quorum_kv)
 (cd "$tmp/bob" && zip -q -r "$subs/bob.zip" .)
 echo "this is not C++;" >>"$subs/dave/client.cc"
 # erin's bug is one of the mutants (a unified diff against the flat student
@@ -77,6 +82,7 @@ wait "$batch_pid" || rc=$?
 batch_pid=""
 ((rc == 130)) || { cat "$tmp/run1.log" >&2; fail "an interrupted batch exited $rc, not 130"; }
 grep -q 'skipping notes.txt' "$tmp/run1.log" || fail "the stray notes.txt was not reported"
+no_staging_servers "after the interruption"
 [[ -f "$out/gradebook.csv" ]] || fail "no gradebook after the interruption"
 # The job running at the interruption is not done.
 [[ "$(cat "$out/students/bob/status" 2>/dev/null)" != graded ]] ||
@@ -128,5 +134,25 @@ batch --student=erin >"$tmp/run3.log" 2>&1 || { cat "$tmp/run3.log" >&2; fail "r
 grep -q '5 submissions, 1 to grade' "$tmp/run3.log" || fail "--student=erin graded more than erin"
 [[ "$(stat -c %Y.%s "$out/students/bob/results.json")" == "$bob_stamp" ]] || fail "bob was regraded"
 [[ "$(cell erin total)" == "$erin" ]] || fail "erin's regrade gave $(cell erin total), before $erin"
+
+step "two students at once (--jobs=2): each in its own staging folder, the same results"
+verdicts() { grep -E '"(name|score|status)"' "$out/students/$1/results.json"; }
+verdicts alice >"$tmp/alice.jobs1"
+verdicts erin >"$tmp/erin.jobs1"
+batch --student=alice --student=erin --jobs=2 >"$tmp/run4.log" 2>&1 ||
+  { cat "$tmp/run4.log" >&2; fail "grading alice and erin at once failed"; }
+grep -q '5 submissions, 2 to grade, 2 at a time' "$tmp/run4.log" ||
+  { cat "$tmp/run4.log" >&2; fail "the batch did not grade two students at a time"; }
+# Both jobs started (in slots 0 and 1) before either finished.
+awk '/: grading \(slot 0\)$/ { s0 = NR } /: grading \(slot 1\)$/ { s1 = NR }
+     /: [0-9.]+\/[0-9.]+ \([0-9]+s\)$/ && !done { done = NR }
+     END { exit !(s0 && s1 && done && s0 < done && s1 < done) }' "$tmp/run4.log" ||
+  { cat "$tmp/run4.log" >&2; fail "alice and erin were not graded at the same time"; }
+for slot in 0 1; do
+  [[ -f "$out/.staging/slot-$slot/WORKSPACE" ]] || fail "no staging folder for slot $slot"
+done
+diff "$tmp/alice.jobs1" <(verdicts alice) >&2 || fail "alice's results differ between --jobs=1 and --jobs=2"
+diff "$tmp/erin.jobs1" <(verdicts erin) >&2 || fail "erin's results differ between --jobs=1 and --jobs=2"
+no_staging_servers "after the batch"
 
 step "batch grading passed"

@@ -31,7 +31,7 @@ git rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
 stage="$(mktemp -d "${TMPDIR:-/tmp}/auroralab-gradescope.XXXXXX")"
 trap 'rm -rf "$stage"' EXIT
 
-NOT_SHIPPED='^(solution/|grader/mutants/|grader/batch/|grader/consistency/|grader/gradescope/|grader/e2e_test\.sh$|docs/|\.ci/|\.github/)'
+NOT_SHIPPED='^(solution/|grader/mutants/|grader/batch/|grader/consistency/|grader/gradescope/|grader/e2e_test\.sh$|grader/e2e_lib\.sh$|grader/earlier_labs_test\.sh$|docs/|\.ci/|\.github/)'
 count=0
 while IFS= read -r f; do
   [[ -f "$f" ]] || continue

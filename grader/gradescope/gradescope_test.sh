@@ -13,25 +13,15 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/auroralab-gradescope-test.XXXXXX")"
+E2E_NAME=gradescope_test
+source grader/e2e_lib.sh
+tmp="$(e2e_tmpdir gradescope-test)"
 export AUTOGRADER="$tmp/autograder"
 cleanup() {
-  local workspace
-  for workspace in "$AUTOGRADER/staging" "$AUTOGRADER/source/course"; do
-    [[ -f "$workspace/WORKSPACE" ]] && (cd "$workspace" && bazel shutdown >/dev/null 2>&1)
-  done
+  shutdown_bazel "$AUTOGRADER/staging" "$AUTOGRADER/source/course"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-step() { printf '\ngradescope_test: %s\n' "$*" >&2; }
-fail() { printf 'gradescope_test: FAILED: %s\n' "$*" >&2; exit 1; }
-lab_files() { sed -n 's/^ *student_files: "\(.*\)"/\1/p' grader/rubric.textproto; }
-score_of() {
-  awk '/^  "score":/ { gsub(/,/, "", $2); s = $2 }
-       /"max_score":/ { gsub(/,/, "", $2); m += $2 }
-       END { printf "%s %s\n", s, m + 0 }' "$1"
-}
 
 step "the zip"
 ./lab gradescope "$tmp/autograder.zip" || fail "./lab gradescope failed"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# grader/mutants/kill_matrix.sh [--lab=NAME] [--check]   (run as ./lab mutants)
+# grader/mutants/kill_matrix.sh [--lab=NAME] [--check] [--disk_cache=DIR]
+#   (run as ./lab mutants, which passes its Bazel disk cache)
 #
 # The grader's self-check with deliberately broken labs. Every mutant,
 # grader/mutants/<lab>/<name>.patch, is the reference solution with one
@@ -31,15 +32,17 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-say() { printf 'mutants: %s\n' "$*" >&2; }
+E2E_NAME=mutants
+source grader/e2e_lib.sh  # say, score_of, lab_files
 die() { printf 'mutants: error: %s\n' "$*" >&2; exit 2; }
 
-labs=() check=0
+labs=() check=0 disk_cache=""
 for arg in "$@"; do
   case "$arg" in
     --lab=*) IFS=',' read -r -a more <<<"${arg#--lab=}"; labs+=("${more[@]}") ;;
     --check) check=1 ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --disk_cache=*) disk_cache="${arg#--disk_cache=}" ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $arg (usage: ./lab mutants [--lab=NAME] [--check])" ;;
   esac
 done
@@ -53,13 +56,6 @@ fi
 ((${#labs[@]} > 0)) || die "no mutants found under grader/mutants/<lab>/*.patch"
 
 rubric=grader/rubric.textproto
-# The rubric's student files of lab $1, one per line.
-student_files() {
-  awk -v lab="$1" '
-    /^lab *\{/ { name = "" }
-    /^  name:/ { name = $2; gsub(/"/, "", name) }
-    name == lab && /^  student_files:/ { f = $2; gsub(/"/, "", f); print f }' "$rubric"
-}
 # "Suite.Test points hidden|public" for every test of lab $1, in rubric order.
 rubric_tests() {
   awk -v lab="$1" '
@@ -82,8 +78,9 @@ test_statuses() {
 # implementation flag so Bazel keeps its analysis cache), then run its binary
 # directly for every mutant: one Bazel build of the grader instead of one per
 # mutant.
-disk_cache="${HOME:?HOME is not set}/.cache/auroralab/disk-cache"
-bazel build --noshow_progress --curses=no --disk_cache="$disk_cache" \
+cache_flags=()
+[[ -n "$disk_cache" ]] && cache_flags=(--disk_cache="$disk_cache")
+bazel build --noshow_progress --curses=no "${cache_flags[@]}" \
   --config=grading --//tools/build:impl=solution //grader:grade >"${TMPDIR:-/tmp}/auroralab-mutants-build.log" 2>&1 ||
   { tail -30 "${TMPDIR:-/tmp}/auroralab-mutants-build.log" >&2; die "cannot build the grader"; }
 grader_binary="$ROOT/bazel-bin/grader/grade"
@@ -95,7 +92,7 @@ failures=0
 
 run_lab() {
   local lab="$1" files=() f name patchfile dir out score max
-  mapfile -t files < <(student_files "$lab")
+  mapfile -t files < <(lab_files "$lab")
   ((${#files[@]} > 0)) || die "lab $lab has no student_files in $rubric"
   local patches=(grader/mutants/"$lab"/*.patch)
   [[ -e "${patches[0]}" ]] || die "no mutants in grader/mutants/$lab/"
@@ -123,14 +120,12 @@ run_lab() {
       rows+="| \`$name\` | $(sed -n '1s/^Mistake: *//p' "$patchfile") | **patch does not apply** | | |"$'\n'
       continue
     fi
-    if ! "$grader_binary" --root="$ROOT" --disk_cache="$disk_cache" --submission="$dir" \
+    if ! "$grader_binary" --root="$ROOT" "${cache_flags[@]}" --submission="$dir" \
       --lab="$lab" --out="$out" >"$out.log" 2>&1; then
       tail -30 "$out.log" >&2
       die "./lab grade failed on mutant $lab/$name (the grader itself, not the mutant)"
     fi
-    read -r score max < <(awk '/^  "score":/ { gsub(/,/, "", $2); s = $2 }
-                               /"max_score":/ { gsub(/,/, "", $2); m += $2 }
-                               END { printf "%s %s\n", s, m }' "$out/results.json")
+    read -r score max < <(score_of "$out/results.json")
     local public_failed=() hidden_failed=() status
     if grep -qE "\[$lab\] (building .*FAILED|submission error)" "$out.log" ||
        grep -qE 'Build failed|Rejected by the (source|symbol) check' "$out/results.json"; then

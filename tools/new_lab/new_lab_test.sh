@@ -13,31 +13,23 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+E2E_NAME="new-lab test"
+source "$ROOT/grader/e2e_lib.sh"
 lab=scaffold_check
-tmp="$(mktemp -d /tmp/auroralab-new-lab.XXXXXX)"
+tmp="$(e2e_tmpdir new-lab)"
 copy="$tmp/repo"
 cleanup() {
   # The copy is a workspace of its own, with its own Bazel server.
-  if [[ -d "$copy" ]]; then (cd "$copy" && bazel shutdown >/dev/null 2>&1) || true; fi
+  shutdown_bazel "$copy"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-step() { printf '\nnew-lab test: %s\n' "$*" >&2; }
-fail() { printf 'new-lab test: FAILED: %s\n' "$*" >&2; exit 1; }
-# "score max" of a results.json, as grader/e2e_test.sh reads it.
-score_of() {
-  awk '/^  "score":/ { gsub(/,/, "", $2); s = $2 }
-       /"max_score":/ { gsub(/,/, "", $2); m += $2 }
-       END { printf "%s %s\n", s, m }' "$1"
-}
-grade() {
+# grade_lab OUT [ARG...]: grades the scaffolded lab in the copy.
+grade_lab() {
   local out="$1"
   shift
-  (cd "$copy" && ./lab grade --lab="$lab" --out="$out" "$@" >"$out.log" 2>&1) || {
-    tail -40 "$out.log" >&2
-    fail "./lab grade --lab=$lab $* exited with an error"
-  }
+  (cd "$copy" && grade "$out" --lab="$lab" "$@") || exit 1
 }
 
 step "copying the repository and scaffolding lab '$lab'"
@@ -67,10 +59,10 @@ step "2. it builds and the reference passes its public and hidden tests"
 }
 
 step "3. the grader picks it up"
-grade "$tmp/ref" --impl=solution
+grade_lab "$tmp/ref" --impl=solution
 read -r score max < <(score_of "$tmp/ref/results.json")
 [[ "$max" != 0 && "$score" == "$max" ]] || fail "the reference scored $score of $max"
-grade "$tmp/skel" --impl=skeleton
+grade_lab "$tmp/skel" --impl=skeleton
 read -r score max < <(score_of "$tmp/skel/results.json")
 [[ "$score" == 0 ]] || fail "the skeleton scored $score"
 visible=$(grep -c '"output": "Failed' "$tmp/skel/results.json" || true)
@@ -79,7 +71,7 @@ explained=$(grep '"output": "Failed' "$tmp/skel/results.json" | grep -c 'not imp
   fail "$explained of $visible visible skeleton failures say 'not implemented'"
 # Every generated mutant applies to the generated reference and is caught,
 # by the same self-check instructors run (./lab mutants).
-(cd "$copy" && bash grader/mutants/kill_matrix.sh --lab="$lab" >"$tmp/mutants.log" 2>&1) || {
+(cd "$copy" && ./lab mutants --lab="$lab" >"$tmp/mutants.log" 2>&1) || {
   cat "$tmp/mutants.log" >&2
   fail "the scaffold's mutants are not all killed (./lab mutants --lab=$lab)"
 }
