@@ -47,9 +47,23 @@ done < <(find solution grader/hidden -type f -name '*.cc' | sort)
 
 tree_state() { git status --porcelain --untracked-files=all 2>/dev/null | grep -v '^?? grade-out/' || true; }
 
+# The grader's test processes of this suite: the grader runs with TMPDIR
+# inside $tmp, so each test's folder (auroralab-test-*) is in it, and a test
+# process names it in its command line (bubblewrap) or its mounts (the
+# sandboxed binary). Other graders on the machine (another checkout's tests,
+# batch jobs) are not this suite's business.
+grader_tmp="$tmp/grader-tmp"
+mkdir -p "$grader_tmp"
 leftovers() {
-  # Processes of a test: the sandboxed binary or bubblewrap around it.
-  pgrep -f '/job/bin/test|auroralab-test-' 2>/dev/null | grep -vx "$$" || true
+  local marker pid
+  marker="$(basename "$tmp")/grader-tmp/auroralab-test-"
+  for pid in $(pgrep -f '/job/bin/test|auroralab-test-' 2>/dev/null || true); do
+    [[ "$pid" == "$$" ]] && continue
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker" ||
+       grep -qF -- "$marker" "/proc/$pid/mountinfo" 2>/dev/null; then
+      echo "$pid"
+    fi
+  done
 }
 
 # attack NAME SUBMISSION EXPECT [GRADE_FLAG...]: grade SUBMISSION and check it
@@ -58,7 +72,8 @@ attack() {
   local name="$1" submission="$2" expect="$3" out="$tmp/out-$1" status=0 start=$SECONDS
   local before
   before="$(tree_state)"
-  ./lab grade --submission="$submission" --staging="$staging" --out="$out" "${@:4}" \
+  TMPDIR="$grader_tmp" ./lab grade --submission="$submission" --staging="$staging" \
+    --out="$out" "${@:4}" \
     >"$out.log" 2>&1 || status=$?
   if ((status != 0)); then
     tail -20 "$out.log" >&2
