@@ -69,10 +69,13 @@ void BM_Commits(benchmark::State& state) {
     };
     world.network().ResetStats();
     for (int c = 0; c < clients; ++c) next(c);
-    world.RunUntil([&] { return committed + (started - committed) >= kTransactions &&
-                                cluster.engine().commits_awaiting_durability() == 0 &&
-                                cluster.engine().active_transactions() == 0; },
-                   Seconds(600));
+    world.RunUntil(
+        [&] {
+          return committed + (started - committed) >= kTransactions &&
+                 cluster.engine().commits_awaiting_durability() == 0 &&
+                 cluster.engine().active_transactions() == 0;
+        },
+        Seconds(600));
     if (committed == 0) {
       state.SkipWithError("no transaction committed (is the lab implemented?)");
       return;
