@@ -1,0 +1,175 @@
+// Lab 2: append-only segments. The interface.
+//
+// One protection group (PG) is six segment replicas, two in each of three
+// AZs. The writer ships redo records (labs/aurora/redo.proto) to all six;
+// each segment stores them durably, follows the backlinks to know up to
+// which LSN it is complete (its SCL) and fills holes by gossip with its
+// peers. The writer tracks every segment's SCL and derives
+//   PGCL: the highest LSN that at least 4 of the 6 segments hold completely,
+//   VCL:  with one PG, its PGCL (lab 4 takes the minimum over PGs),
+//   VDL:  the highest CPL (last record of a mini-transaction) <= VCL,
+// and reports VDL to the engine, which acknowledges a commit once VDL
+// reaches its COMMIT record. Reads take no quorum: one segment whose SCL
+// reaches the read point answers.
+//
+// What is provided here: the RPC methods, the options and their checks, the
+// three interfaces the provided shells call, and the factories.
+//   * storage_node.h: a storage node hosts replicas by (PG, segment index)
+//     and routes each RPC to the right one.
+//   * writer_node.h: the writer node owns labs/aurora's Engine, the log
+//     shipper (a RedoLogSink) and the page reader (a PageReader).
+// What students write (skeleton/segments/):
+//   Part A, segment.h/.cc: class Segment, a SegmentReplica.
+//   Part B, log_shipper.h/.cc: class SegmentLogShipper (a LogShipper) and
+//     class SegmentPageReader (an aurora::PageReader).
+#ifndef AURORALAB_LABS_SEGMENTS_SEGMENTS_H_
+#define AURORALAB_LABS_SEGMENTS_SEGMENTS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "labs/aurora/engine.h"
+#include "labs/aurora/page.h"
+#include "labs/aurora/redo.pb.h"
+#include "labs/framework/node.h"
+#include "labs/framework/rpc.h"
+#include "labs/framework/time.h"
+#include "labs/segments/segments.pb.h"
+
+namespace auroralab::segments {
+
+using aurora::Lsn;
+using aurora::PageId;
+using aurora::PgId;
+
+// Six copies per PG; a write is durable once 4 of them hold it (AZ+1:
+// losing a whole AZ and one more segment still leaves a read quorum of 3,
+// losing an AZ still leaves the write quorum).
+inline constexpr int kSegmentsPerPg = 6;
+inline constexpr int kWriteQuorum = 4;
+
+inline constexpr Method<AppendRequest, AppendReply> kAppend{"Segments.Append"};
+inline constexpr Method<GossipRequest, GossipReply> kGossip{"Segments.Gossip"};
+inline constexpr Method<ReadPageRequest, ReadPageReply> kReadPage{"Segments.ReadPage"};
+inline constexpr Method<LowWaterMarkRequest, LowWaterMarkReply> kLowWaterMark{
+    "Segments.LowWaterMark"};
+
+// Where the segments live: pgs[pg][i] is the node hosting segment i of PG
+// pg. Page p belongs to PG p % pgs.size() (as aurora::VolumeLayout::PgOf).
+struct Placement {
+  std::vector<std::vector<NodeId>> pgs;
+};
+
+// OK iff there is at least one PG and every PG has exactly kSegmentsPerPg
+// nodes, all >= 0; otherwise InvalidArgument naming the rule.
+absl::Status ValidatePlacement(const Placement& placement);
+
+// ---------------------------------------------------------------------------
+// Part A: the segment replica.
+
+struct SegmentOptions {
+  PgId pg = 0;
+  int index = 0;  // 0 .. kSegmentsPerPg-1
+  // The nodes of the PG's six segments, by index (peers[index] is this
+  // node): who to gossip with.
+  std::vector<NodeId> peers;
+  // How often the segment gossips with one peer, and how long it waits for
+  // the answer.
+  Duration gossip_interval = Millis(10);
+  Duration gossip_timeout = Millis(50);
+  // At most this many records in one gossip reply.
+  int max_records_per_gossip = 256;
+};
+
+// OK iff 0 <= index < kSegmentsPerPg, peers has kSegmentsPerPg nodes (all
+// >= 0), 0 < gossip_timeout, 0 < gossip_interval and max_records_per_gossip
+// > 0; otherwise InvalidArgument naming the field.
+absl::Status ValidateSegmentOptions(const SegmentOptions& options);
+
+// Every file of segment `index` of PG `pg` starts with this prefix
+// ("pg0.seg3."): replicas hosted on one node share its disk, each in its own
+// namespace, and the tests' disk oracle reads a replica's files by it.
+std::string SegmentFilePrefix(PgId pg, int index);
+
+// One segment replica, as the storage node sees it. The node calls Start()
+// once per incarnation (at every restart, on a fresh object), then routes
+// every request for this (pg, index) to the Handle methods. Requests are
+// valid only while the handler runs; a Responder may be kept for later.
+class SegmentReplica {
+ public:
+  virtual ~SegmentReplica() = default;
+  virtual void Start() = 0;
+  virtual void HandleAppend(const AppendRequest& request, Responder<AppendReply> responder) = 0;
+  virtual void HandleGossip(const GossipRequest& request, Responder<GossipReply> responder) = 0;
+  virtual void HandleReadPage(const ReadPageRequest& request,
+                              Responder<ReadPageReply> responder) = 0;
+  virtual void HandleLowWaterMark(const LowWaterMarkRequest& request,
+                                  Responder<LowWaterMarkReply> responder) = 0;
+  // The segment complete LSN over durable records (for tests and traces).
+  virtual Lsn scl() const = 0;
+};
+
+// Implemented by the lab (skeleton/segments/segment.cc). `options` has
+// passed ValidateSegmentOptions.
+std::unique_ptr<SegmentReplica> NewSegmentReplica(NodeContext& ctx, const SegmentOptions& options);
+
+// ---------------------------------------------------------------------------
+// Part B: the writer's log shipping and page reads.
+
+struct LogShipperOptions {
+  Placement placement;
+  // LSN allocation limit: Append refuses an MTR whose last LSN would exceed
+  // VDL + lal, so the writer cannot run too far ahead of durable storage.
+  uint64_t lal = 1000;
+  // How long to wait for a segment's acknowledgement before sending it the
+  // records it has not acknowledged again.
+  Duration resend_interval = Millis(10);
+};
+
+// OK iff the placement is valid, lal >= 1 and resend_interval > 0.
+absl::Status ValidateLogShipperOptions(const LogShipperOptions& options);
+
+// The writer's side of the log: numbers MTRs, ships them to every segment
+// of their PG, and derives PGCL, VCL and VDL from the segments' SCLs.
+class LogShipper : public aurora::RedoLogSink {
+ public:
+  // The highest LSN at least kWriteQuorum segments of `pg` hold completely
+  // (by the SCLs they acknowledged).
+  virtual Lsn pgcl(PgId pg) const = 0;
+  // The volume complete LSN: with one PG, pgcl(0).
+  virtual Lsn vcl() const = 0;
+  // The volume durable LSN: the highest CPL <= vcl().
+  virtual Lsn vdl() const = 0;
+  // The highest SCL segment `segment` of `pg` has acknowledged (kNoLsn
+  // before any).
+  virtual Lsn known_scl(PgId pg, int segment) const = 0;
+};
+
+// Implemented by the lab (skeleton/segments/log_shipper.cc).
+std::unique_ptr<LogShipper> NewLogShipper(NodeContext& ctx, const LogShipperOptions& options);
+
+struct PageReaderOptions {
+  Placement placement;
+  // One attempt at one segment may take this long before the reader tries
+  // another.
+  Duration attempt_timeout = Millis(30);
+  // A read not answered after this long fails with Unavailable.
+  Duration read_deadline = Seconds(2);
+};
+
+// OK iff the placement is valid and 0 < attempt_timeout <= read_deadline.
+absl::Status ValidatePageReaderOptions(const PageReaderOptions& options);
+
+// Implemented by the lab (skeleton/segments/log_shipper.cc). `shipper`
+// tells which segments are known to be complete up to a read point; it
+// outlives the reader.
+std::unique_ptr<aurora::PageReader> NewPageReader(NodeContext& ctx,
+                                                  const PageReaderOptions& options,
+                                                  const LogShipper& shipper);
+
+}  // namespace auroralab::segments
+
+#endif  // AURORALAB_LABS_SEGMENTS_SEGMENTS_H_
