@@ -24,11 +24,14 @@ class ScriptedSegment : public Node {
  public:
   ScriptedSegment(NodeContext& ctx, int index) : Node(ctx), index_(index) {}
   Lsn cap = UINT64_MAX;
+  // Records with these LSNs are acknowledged as if they had arrived, but
+  // neither stored nor counted: a hole the writer cannot see.
+  std::set<Lsn> ignored;
 
   void Start() override {
     ctx().rpc().Handle(kAppend, [this](const AppendRequest& request, Responder<AppendReply> out) {
       for (const RedoRecord& record : request.records()) {
-        if (records_.contains(record.lsn())) continue;
+        if (records_.contains(record.lsn()) || ignored.contains(record.lsn())) continue;
         (void)AppendRecord(ctx().disk(), absl::StrCat(SegmentFilePrefix(0, index_), "log"),
                            record.SerializeAsString());
         records_[record.lsn()] = record;
@@ -192,6 +195,10 @@ void SegmentsCluster::SetSclCap(int i, Lsn cap) {
   world_.node<ScriptedSegment>(segment(i)).cap = cap;
 }
 
+void SegmentsCluster::SetIgnoredLsns(int i, std::set<Lsn> lsns) {
+  world_.node<ScriptedSegment>(segment(i)).ignored = std::move(lsns);
+}
+
 void SegmentsCluster::Violation(std::string message) {
   if (first_violation_.ok()) first_violation_ = absl::FailedPreconditionError(std::move(message));
 }
@@ -263,8 +270,13 @@ template <typename T>
 T SegmentsCluster::RunFor(std::shared_ptr<std::optional<T>> result, Duration max,
                           const char* what) {
   if (!world_.RunUntil([&result] { return result->has_value(); }, max)) {
+    std::string refusal;
+    if (world_.IsUp(writer_) && !writer_node().last_refusal().ok()) {
+      refusal = absl::StrCat("; the log shipper's last refusal of an MTR: ",
+                             writer_node().last_refusal().ToString());
+    }
     return T(absl::InternalError(absl::StrCat(what, " did not finish within ", FormatTime(max),
-                                              " of virtual time")));
+                                              " of virtual time", refusal)));
   }
   return **result;
 }

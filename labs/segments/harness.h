@@ -26,8 +26,9 @@
 //
 // With scripted_segments, the six storage nodes are test doubles instead of
 // the lab's segments: they store and sync every record like a segment but
-// report an SCL no higher than a cap the test sets (SetSclCap), so a test
-// decides exactly what the writer learns.
+// report an SCL no higher than a cap the test sets (SetSclCap), or leave
+// chosen records out (SetIgnoredLsns), so a test decides exactly what the
+// writer learns.
 #ifndef AURORALAB_LABS_SEGMENTS_HARNESS_H_
 #define AURORALAB_LABS_SEGMENTS_HARNESS_H_
 
@@ -118,6 +119,9 @@ class SegmentsCluster {
   void CutWriterFrom(const std::vector<int>& segments);
   // Scripted segments only: segment i reports an SCL of at most `cap`.
   void SetSclCap(int i, Lsn cap);
+  // Scripted segments only: segment i answers Appends of these LSNs as if
+  // it stored them, but does not (a hole: its SCL stops before them).
+  void SetIgnoredLsns(int i, std::set<Lsn> lsns);
 
   // The disk oracle: on how many segment disks `record` is durable.
   int DisksDurablyHolding(const aurora::RedoRecord& record);

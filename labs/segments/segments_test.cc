@@ -411,6 +411,34 @@ TEST(SegmentsPartB, ACommitNeedsFourOfSixSegments) {
   });
 }
 
+// Scripted: four segments acknowledge every Append but silently miss
+// record 2; two are cut off. Each of the four holds records 1 and 3, yet
+// its SCL is 1: VDL must stay at 1 (the last CPL below the hole), and the
+// commit (LSN 3) must wait until record 2 reaches them. Counting
+// acknowledged requests instead of SCLs is the mistake.
+TEST(SegmentsPartB, VdlNeverPassesAHole) {
+  RunSeeds([](World& world) {
+    SegmentsCluster cluster(world, Scripted());
+    for (int i = 0; i < 4; ++i) cluster.SetIgnoredLsns(i, {2});
+    cluster.CutWriterFrom({4, 5});
+    // k0 (page 1) and k4 (page 2): MTRs at LSN 1 and 2, COMMIT at 3.
+    auto commit = std::make_shared<std::optional<absl::StatusOr<Lsn>>>();
+    cluster.StartPutAll({{"k0", "a"}, {"k4", "b"}},
+                        [commit](absl::StatusOr<Lsn> lsn) { *commit = std::move(lsn); });
+    world.RunFor(Millis(100));
+    EXPECT_EQ(cluster.shipper().vdl(), 1u) << "record 2 is on no disk: VDL must stay at 1";
+    EXPECT_FALSE(commit->has_value()) << "the commit was acknowledged over a hole";
+    EXPECT_OK(cluster.CheckSignals());
+    for (int i = 0; i < 4; ++i) cluster.SetIgnoredLsns(i, {});
+    ASSERT_TRUE(world.RunUntil([&] { return commit->has_value(); }, Seconds(2)))
+        << "record 2 can be stored now, but the commit never completed: resend what a "
+           "segment's SCL does not cover";
+    ASSERT_OK(**commit);
+    EXPECT_EQ(***commit, 3u);
+    EXPECT_OK(cluster.CheckAll());
+  });
+}
+
 // Commits are acknowledged in LSN order, each only after VDL reached it,
 // and VDL only grows.
 TEST(SegmentsPartB, DurabilitySignalsOnlyGrowAndAreCpls) {

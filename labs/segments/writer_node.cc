@@ -29,11 +29,13 @@ absl::StatusOr<NodeFactory> WriterNodeFactory(WriterOptions options) {
 // Passes everything to the shipper and tells the observers.
 class WriterNode::TapSink : public aurora::RedoLogSink {
  public:
-  TapSink(LogShipper& inner, const WriterOptions& options) : inner_(inner), options_(options) {}
+  TapSink(LogShipper& inner, const WriterOptions& options, absl::Status& last_refusal)
+      : inner_(inner), options_(options), last_refusal_(last_refusal) {}
   absl::StatusOr<std::vector<aurora::RedoRecord>> Append(
       std::vector<aurora::RedoRecord> mtr) override {
     const Lsn vdl_before = last_vdl_;
     absl::StatusOr<std::vector<aurora::RedoRecord>> numbered = inner_.Append(std::move(mtr));
+    if (!numbered.ok()) last_refusal_ = numbered.status();
     if (numbered.ok() && options_.on_append) options_.on_append(*numbered, vdl_before);
     return numbered;
   }
@@ -48,6 +50,7 @@ class WriterNode::TapSink : public aurora::RedoLogSink {
  private:
   LogShipper& inner_;
   const WriterOptions& options_;
+  absl::Status& last_refusal_;
   Lsn last_vdl_ = aurora::kNoLsn;
 };
 
@@ -81,7 +84,7 @@ WriterNode::~WriterNode() = default;
 void WriterNode::Start() {
   shipper_ = NewLogShipper(ctx(), options_.shipper);
   reader_ = NewPageReader(ctx(), options_.reader, *shipper_);
-  tap_sink_ = std::make_unique<TapSink>(*shipper_, options_);
+  tap_sink_ = std::make_unique<TapSink>(*shipper_, options_, last_refusal_);
   tap_reader_ = std::make_unique<TapReader>(*reader_, running_reads_);
   engine_ = std::make_unique<aurora::Engine>(ctx(), options_.engine, *tap_sink_, *tap_reader_);
   if (options_.workload.has_value()) {

@@ -55,6 +55,9 @@ class WriterNode : public Node {
   LogShipper& shipper() { return *shipper_; }
   // Null if no workload was configured.
   aurora::Workload* workload() { return workload_.get(); }
+  // The shipper's most recent refusal of an MTR (OK if none yet), for
+  // messages about commits that never complete.
+  const absl::Status& last_refusal() const { return last_refusal_; }
 
  private:
   class TapSink;
@@ -71,6 +74,7 @@ class WriterNode : public Node {
   std::unique_ptr<TapReader> tap_reader_;
   std::unique_ptr<aurora::Engine> engine_;
   std::unique_ptr<aurora::Workload> workload_;
+  absl::Status last_refusal_;
 };
 
 absl::StatusOr<NodeFactory> WriterNodeFactory(WriterOptions options);
