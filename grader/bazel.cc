@@ -24,7 +24,58 @@ bool IsErrorLine(const std::string& line) {
   return line.find("error:") != std::string::npos || line.rfind("ERROR:", 0) == 0;
 }
 
+// What GCC prints when an allocation fails: libiberty's xmalloc ("out of
+// memory allocating N bytes", "virtual memory exhausted").
+bool IsOutOfMemoryLine(absl::string_view line) {
+  return absl::StrContains(line, "virtual memory exhausted") ||
+         absl::StrContains(line, "out of memory allocating");
+}
+
 }  // namespace
+
+std::vector<std::string> CompilerMemoryLimitFlags(int gib) {
+  const long long kib = static_cast<long long>(gib) << 20;
+  // GCC splits the -wrapper value at commas: program, then its arguments.
+  // The script therefore has no comma; "$0" is the subprocess, "$@" its
+  // arguments.
+  return {"--copt=-wrapper",
+          absl::StrCat("--copt=/bin/sh,-c,ulimit -v ", kib, " && exec \"$0\" \"$@\"")};
+}
+
+std::vector<std::string> CompilerMemoryFailures(const std::string& log, int gib) {
+  std::vector<std::string> failures;
+  std::set<std::string> seen;
+  // Bazel 4: "ERROR: <BUILD>:1:11: Compiling <file> failed: (Exit 1): ...",
+  // then the compiler's output.
+  constexpr absl::string_view kCompiling = ": Compiling ";
+  std::string compiling;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    if (absl::StartsWith(line, "ERROR: ")) {
+      compiling.clear();
+      const size_t start = line.find(kCompiling);
+      const size_t end = line.find(" failed", start);
+      if (start != absl::string_view::npos && end != absl::string_view::npos) {
+        const size_t file = start + kCompiling.size();
+        compiling = std::string(line.substr(file, end - file));
+      }
+      continue;
+    }
+    // Bazel's own lines end the compiler's output.
+    if (absl::StartsWith(line, "INFO: ") || absl::StartsWith(line, "WARNING: ") ||
+        absl::StartsWith(line, "Target ")) {
+      compiling.clear();
+    }
+    if (compiling.empty() || !IsOutOfMemoryLine(line)) continue;
+    const std::string what = absl::StartsWith(compiling, "grader/hidden/")
+                                 ? std::string("a hidden test (it includes your headers)")
+                                 : compiling;
+    if (seen.insert(what).second) {
+      failures.push_back(
+          absl::StrCat("the compiler ran out of its ", gib, " GiB memory limit compiling ", what));
+    }
+  }
+  return failures;
+}
 
 absl::StatusOr<BuildOutcome> BazelBuild(const std::string& workspace,
                                         const std::vector<std::string>& flags,
@@ -49,7 +100,10 @@ absl::StatusOr<BuildOutcome> BazelBuild(const std::string& workspace,
   outcome.interrupted = result->interrupted;
   outcome.ok = result->exited && result->exit_code == 0;
   if (result->timed_out) {
-    outcome.timeout = absl::StrCat("the build timed out after ", timeout_seconds, "s");
+    outcome.timeout = absl::StrCat(
+        "the build was stopped at its time limit of ", timeout_seconds,
+        "s (code that takes that long to compile: a constant expression or template that "
+        "computes too much)");
   }
   return outcome;
 }

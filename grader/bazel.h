@@ -15,6 +15,29 @@
 
 namespace auroralab::grader {
 
+// The memory limit of each compiler process in a grading build, in GiB. A
+// template that instantiates without end (Tree<N> naming Tree<N-1> twice)
+// eats memory faster than any time limit notices; GCC's constant-expression
+// limits do not cover it. .bazelrc's `build:grading` holds
+// CompilerMemoryLimitFlags(kDefaultCompilerMemoryGiB) (checked by
+// bazel_test), so the default costs no extra flags; another limit is passed
+// on the command line.
+inline constexpr int kDefaultCompilerMemoryGiB = 4;
+inline constexpr int kMaxCompilerMemoryGiB = 1024;
+
+// Bazel flags that run every subprocess of GCC (cc1plus, as) under
+// `ulimit -v` of `gib` GiB: GCC's -wrapper option with an inline /bin/sh
+// script. No script file, so the compile commands (and the disk cache's
+// keys) are the same in every staging folder; and no toolchain change, so
+// the builds outside grading are untouched.
+std::vector<std::string> CompilerMemoryLimitFlags(int gib);
+
+// One line per compile in a Bazel build log that ran out of the compiler's
+// memory limit: "the compiler ran out of its 4 GiB memory limit compiling
+// skeleton/quorum_kv/client.cc". A hidden test is not named. Empty when no
+// compile ran out of memory.
+std::vector<std::string> CompilerMemoryFailures(const std::string& log, int gib);
+
 struct BuildOutcome {
   bool ok = false;
   bool interrupted = false;

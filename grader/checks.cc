@@ -119,7 +119,8 @@ std::string Where(const std::string& file, size_t line) { return absl::StrCat(fi
 }  // namespace
 
 SourcePolicy LabSourcePolicy(const std::string& lab_name,
-                             const std::vector<std::string>& student_files) {
+                             const std::vector<std::string>& student_files,
+                             const std::vector<std::string>& allowed_dependencies) {
   SourcePolicy policy;
   std::set<std::string> own;
   for (const std::string& file : student_files) {
@@ -132,6 +133,11 @@ SourcePolicy LabSourcePolicy(const std::string& lab_name,
     policy.include_prefixes.push_back(prefix);
   }
   policy.include_prefixes.push_back(absl::StrCat("labs/", lab_name, "/"));
+  // The rubric validates these (repository folders, never solution/ or
+  // grader/).
+  for (const std::string& folder : allowed_dependencies) {
+    policy.include_prefixes.push_back(absl::StrCat(folder, "/"));
+  }
   policy.denied_includes = {
       "labs/framework/sim_test.h",
       absl::StrCat("labs/", lab_name, "/cluster.h"),
@@ -228,7 +234,8 @@ std::vector<std::string> CheckSource(const std::string& file, const std::string&
         problems.push_back(absl::StrCat(
             where, ": #include ", argument,
             ": not an allowed header. A lab may include its own files, the lab interface "
-            "(labs/<lab>/), the framework (labs/framework/), Abseil (absl/), protobuf "
+            "(labs/<lab>/), the provided code its rubric entry allows (allowed_dependencies), "
+            "the framework (labs/framework/), Abseil (absl/), protobuf "
             "(google/protobuf/) and C++ standard headers for containers, strings, algorithms, "
             "smart pointers and the like; nothing that reaches files, threads, processes or "
             "the test harness"));

@@ -41,9 +41,14 @@ struct SourcePolicy {
 };
 
 // The policy for lab `lab_name` whose student files are `student_files`
-// (repo-relative, e.g. "skeleton/quorum_kv/client.cc").
+// (repo-relative, e.g. "skeleton/quorum_kv/client.cc"). `allowed_dependencies`
+// are the repository folders of provided code the rubric lets the lab use
+// (its `allowed_dependencies`, e.g. "labs/aurora"): their headers may be
+// included too. (The symbol check already lets lab code refer to any
+// auroralab:: symbol; it may define only its own.)
 SourcePolicy LabSourcePolicy(const std::string& lab_name,
-                             const std::vector<std::string>& student_files);
+                             const std::vector<std::string>& student_files,
+                             const std::vector<std::string>& allowed_dependencies = {});
 
 // Problems in the source `text` of the file shown as `file`.
 std::vector<std::string> CheckSource(const std::string& file, const std::string& text,

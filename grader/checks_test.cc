@@ -46,6 +46,26 @@ const char* kRaw = R"x(asm volatile)x";
               IsEmpty());
 }
 
+// Lab 2 onwards builds on the provided database tier: a lab whose rubric entry
+// allows labs/aurora may include its headers; other labs may not.
+TEST(CheckSource, AllowedDependenciesOfTheRubricMayBeIncluded) {
+  const std::string text = "#include \"labs/aurora/engine.h\"\n#include \"labs/aurora/page.h\"\n";
+  const SourcePolicy segments =
+      LabSourcePolicy("segments", {"skeleton/segments/segment.cc"}, {"labs/aurora"});
+  EXPECT_THAT(CheckSource("segment.cc", text, segments), IsEmpty());
+  EXPECT_THAT(Source(text), ElementsAre(HasSubstr("client.cc:1: #include \"labs/aurora/engine.h\": "
+                                                  "not an allowed header"),
+                                        HasSubstr("client.cc:2:")));
+  // The allowance is a folder: neither a look-alike folder nor a way out.
+  EXPECT_THAT(CheckSource("segment.cc", "#include \"labs/aurora_private/x.h\"\n", segments),
+              ElementsAre(HasSubstr("not an allowed header")));
+  EXPECT_THAT(CheckSource("segment.cc", "#include \"labs/aurora/../../solution/x.h\"\n", segments),
+              ElementsAre(HasSubstr("not an allowed header")));
+  // The harness's headers stay refused.
+  EXPECT_THAT(CheckSource("segment.cc", "#include \"labs/framework/sim_test.h\"\n", segments),
+              ElementsAre(HasSubstr("not an allowed header")));
+}
+
 TEST(CheckSource, InlineAssemblyAndIncbinAreRefused) {
   const std::vector<std::string> problems =
       Source("int x;\nasm(\".incbin \\\"/etc/passwd\\\"\");\n");

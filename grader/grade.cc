@@ -32,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "grader/bazel.h"
@@ -66,6 +67,9 @@ Builds and runs the rubric's tests and writes Gradescope's results.json.
                       by then score 0 with a note
   --build-timeout=SECONDS
                       time limit of one lab's build (default: 900)
+  --compiler-memory=GIB
+                      memory limit of each compiler process (default: 4); a
+                      compile that runs out of it fails the lab's build
   --lab=NAME          grade only this lab (repeatable, or comma-separated;
                       default: every lab in the rubric)
   --out=DIR           where results.json, logs/ and artifacts/ go
@@ -95,6 +99,7 @@ struct Options {
   std::string submission;
   std::string deadline;       // seconds, validated in Run()
   std::string build_timeout;  // seconds, validated in Run()
+  std::string compiler_memory;  // GiB, validated in Run()
   std::vector<std::string> labs;
   std::string out;
   std::string rubric;
@@ -130,6 +135,8 @@ Options ParseFlags(int argc, char** argv, std::vector<std::string>* errors) {
       target = &options.deadline;
     } else if (name == "--build-timeout") {
       target = &options.build_timeout;
+    } else if (name == "--compiler-memory") {
+      target = &options.compiler_memory;
     } else if (name == "--out") {
       target = &options.out;
     } else if (name == "--rubric") {
@@ -204,8 +211,8 @@ void RemoveEmptyDirs(const fs::path& dir, int depth = 0) {
   if (fs::is_empty(dir, error)) fs::remove(dir, error);
 }
 
-// A positive number of seconds from a flag value ("" gives `fallback`).
-std::optional<int> ParseSeconds(const std::string& value, int fallback) {
+// A positive number (seconds, GiB) from a flag value ("" gives `fallback`).
+std::optional<int> ParsePositive(const std::string& value, int fallback) {
   if (value.empty()) return fallback;
   int seconds = 0;
   if (!absl::SimpleAtoi(value, &seconds) || seconds <= 0) return std::nullopt;
@@ -282,6 +289,7 @@ class Grader {
   std::chrono::steady_clock::time_point deadline_;
   int deadline_seconds_ = kDefaultDeadlineSeconds;
   int build_timeout_seconds_ = kDefaultBuildTimeoutSeconds;
+  int compiler_memory_gib_ = kDefaultCompilerMemoryGiB;
   std::string impl_;
   Options options_;
   std::string out_dir_;    // absolute; empty until known and created
@@ -320,13 +328,20 @@ int Grader::Run(int argc, char** argv) {
   if (!options_.submission.empty() && !fs::exists(Absolute(options_.submission))) {
     usage_errors.push_back(absl::StrCat("--submission=", options_.submission, " does not exist"));
   }
-  const std::optional<int> deadline = ParseSeconds(options_.deadline, kDefaultDeadlineSeconds);
+  const std::optional<int> deadline = ParsePositive(options_.deadline, kDefaultDeadlineSeconds);
   const std::optional<int> build_timeout =
-      ParseSeconds(options_.build_timeout, kDefaultBuildTimeoutSeconds);
+      ParsePositive(options_.build_timeout, kDefaultBuildTimeoutSeconds);
   if (!deadline.has_value()) usage_errors.push_back("--deadline must be a positive number");
   if (!build_timeout.has_value()) {
     usage_errors.push_back("--build-timeout must be a positive number");
   }
+  const std::optional<int> compiler_memory =
+      ParsePositive(options_.compiler_memory, kDefaultCompilerMemoryGiB);
+  if (!compiler_memory.has_value() || *compiler_memory > kMaxCompilerMemoryGiB) {
+    usage_errors.push_back(absl::StrCat("--compiler-memory must be a number of GiB from 1 to ",
+                                        kMaxCompilerMemoryGiB));
+  }
+  compiler_memory_gib_ = compiler_memory.value_or(kDefaultCompilerMemoryGiB);
   deadline_seconds_ = deadline.value_or(kDefaultDeadlineSeconds);
   build_timeout_seconds_ = build_timeout.value_or(kDefaultBuildTimeoutSeconds);
   deadline_ = start_ + std::chrono::seconds(deadline_seconds_);
@@ -387,6 +402,13 @@ int Grader::Run(int argc, char** argv) {
   // skeleton is its default).
   std::vector<std::string> bazel_flags = {"--config=grading"};
   if (impl == "solution") bazel_flags.push_back("--//tools/build:impl=solution");
+  // The default limit is in .bazelrc's grading config; GCC uses the last
+  // -wrapper it is given.
+  if (compiler_memory_gib_ != kDefaultCompilerMemoryGiB) {
+    for (const std::string& flag : CompilerMemoryLimitFlags(compiler_memory_gib_)) {
+      bazel_flags.push_back(flag);
+    }
+  }
   if (!options_.disk_cache.empty()) {
     bazel_flags.push_back(absl::StrCat("--disk_cache=", Absolute(options_.disk_cache)));
   }
@@ -568,7 +590,9 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
 
 std::string Grader::SourceProblems(const Lab& lab) {
   std::vector<std::string> student_files(lab.student_files().begin(), lab.student_files().end());
-  const SourcePolicy policy = LabSourcePolicy(lab.name(), student_files);
+  const SourcePolicy policy =
+      LabSourcePolicy(lab.name(), student_files,
+                      {lab.allowed_dependencies().begin(), lab.allowed_dependencies().end()});
   std::vector<std::string> problems;
   for (const std::string& file : student_files) {
     const std::string path = (fs::path(workspace_) / ImplPath(file, impl_)).string();
@@ -717,8 +741,20 @@ absl::Status Grader::GradeLab(const LabPlan& plan, const std::vector<std::string
   }
   if (!build->ok) {
     Print(absl::StrCat("FAILED (see logs/", lab.name(), ".build.log)\n"));
+    const std::string log = ReadFileTail(build_log, 1 << 20);
     std::string details = build->timeout.empty() ? "" : build->timeout + "\n\n";
-    details += SummarizeBuildLog(ReadFileTail(build_log, 1 << 20));
+    const std::vector<std::string> out_of_memory =
+        CompilerMemoryFailures(log, compiler_memory_gib_);
+    if (!out_of_memory.empty()) {
+      const std::string message = absl::StrJoin(out_of_memory, "\n");
+      Print(absl::StrCat(
+          "  [", lab.name(), "] ",
+          absl::StrReplaceAll(message, {{"\n", absl::StrCat("\n  [", lab.name(), "] ")}}), "\n"));
+      absl::StrAppend(&details, message,
+                      "\n(a template or constant expression that needs that much memory to "
+                      "compile; make it smaller)\n\n");
+    }
+    details += SummarizeBuildLog(log);
     // A link that failed on a duplicate definition is clearer from the
     // student's objects: check the ones this build compiled.
     absl::StatusOr<std::string> problems = SymbolProblems(lab, bazel_bin, /*allow_missing=*/true);

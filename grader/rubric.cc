@@ -88,6 +88,30 @@ absl::Status CheckStudentFile(const std::string& path) {
   return absl::OkStatus();
 }
 
+// A repository folder of provided code (allowed_dependencies).
+absl::Status CheckDependencyFolder(const std::string& folder) {
+  const std::string quoted = absl::StrCat("allowed_dependencies \"", folder, "\"");
+  if (folder.empty()) return absl::InvalidArgumentError("allowed_dependencies has an empty path");
+  const std::filesystem::path path(folder);
+  if (path.is_absolute() || folder.back() == '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat(quoted, " must be a repository-relative folder like \"labs/aurora\""));
+  }
+  for (const auto& part : path) {
+    if (part == ".." || part == "." || part.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(quoted, " must not contain '.' or '..'"));
+    }
+  }
+  const std::string top = path.begin()->string();
+  if (top == "solution" || top == "grader" || top == "skeleton") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        quoted,
+        " is not provided code: the reference and the grader are never "
+        "includable, and earlier labs' student files come in through depends_on_labs"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Label> ParseLabel(const std::string& label) {
@@ -165,6 +189,30 @@ absl::Status ValidateRubric(const Rubric& rubric, const std::string& filename) {
       }
     }
     if (lab.test_size() == 0) problem("has no tests");
+    std::set<std::string> dependencies;
+    for (const std::string& folder : lab.allowed_dependencies()) {
+      if (absl::Status ok = CheckDependencyFolder(folder); !ok.ok())
+        problem(std::string(ok.message()));
+      if (!dependencies.insert(folder).second) {
+        problem(absl::StrCat("allowed_dependencies lists ", folder, " twice"));
+      }
+    }
+    // Only labs listed before this one: no cycles, and the order of the
+    // rubric is the order of the course.
+    std::set<std::string> earlier_labs;
+    for (const std::string& earlier : lab.depends_on_labs()) {
+      if (earlier == lab.name()) {
+        problem("depends_on_labs names the lab itself");
+      } else if (lab_names.count(earlier) == 0) {
+        problem(
+            absl::StrCat("depends_on_labs: \"", earlier, "\" is not a lab listed before this one"));
+      } else if (!earlier_labs.insert(earlier).second) {
+        problem(absl::StrCat("depends_on_labs lists ", earlier, " twice"));
+      }
+    }
+    if (lab.earlier_labs() == ISOLATED && lab.depends_on_labs().empty()) {
+      problem("earlier_labs: ISOLATED needs depends_on_labs (the labs to take from the reference)");
+    }
     std::set<std::string> student_files;
     for (const std::string& file : lab.student_files()) {
       if (absl::Status ok = CheckStudentFile(file); !ok.ok()) problem(std::string(ok.message()));

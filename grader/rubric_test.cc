@@ -122,6 +122,54 @@ TEST(RubricValidation, LatePolicyMustParse) {
               AllOf(HasSubstr("between 0 and 100"), HasSubstr("grace_minutes")));
 }
 
+TEST(RubricValidation, AllowedDependenciesAreProvidedFolders) {
+  absl::StatusOr<Rubric> rubric =
+      ParseRubric(LabWith(R"(allowed_dependencies: "labs/aurora")"), "r");
+  ASSERT_TRUE(rubric.ok()) << rubric.status();
+  EXPECT_THAT(rubric->lab(0).allowed_dependencies(), ::testing::ElementsAre("labs/aurora"));
+  EXPECT_THAT(ErrorOf(LabWith(R"(allowed_dependencies: "labs/aurora/")")),
+              HasSubstr("must be a repository-relative folder"));
+  EXPECT_THAT(ErrorOf(LabWith(R"(allowed_dependencies: "/usr/include")")),
+              HasSubstr("must be a repository-relative folder"));
+  EXPECT_THAT(ErrorOf(LabWith(R"(allowed_dependencies: "labs/../solution")")),
+              HasSubstr("must not contain '.' or '..'"));
+  for (const char* folder : {"solution/quorum_kv", "grader/hidden", "skeleton/quorum_kv"}) {
+    EXPECT_THAT(ErrorOf(LabWith(absl::StrCat("allowed_dependencies: \"", folder, "\""))),
+                HasSubstr("is not provided code"))
+        << folder;
+  }
+  EXPECT_THAT(ErrorOf(LabWith(R"(allowed_dependencies: "labs/aurora"
+                                 allowed_dependencies: "labs/aurora")")),
+              HasSubstr("lists labs/aurora twice"));
+}
+
+TEST(RubricValidation, DependsOnLabsNamesEarlierLabs) {
+  const std::string first = LabText("first", kGoodTest);
+  auto second = [](const std::string& fields) {
+    return absl::StrCat("lab { name: \"second\" test { ", kGoodTest, " } ", fields, " }\n");
+  };
+  absl::StatusOr<Rubric> cumulative =
+      ParseRubric(first + second(R"(depends_on_labs: "first")"), "r");
+  ASSERT_TRUE(cumulative.ok()) << cumulative.status();
+  EXPECT_EQ(cumulative->lab(1).earlier_labs(), CUMULATIVE);  // the default
+  absl::StatusOr<Rubric> isolated =
+      ParseRubric(first + second(R"(depends_on_labs: "first" earlier_labs: ISOLATED)"), "r");
+  ASSERT_TRUE(isolated.ok()) << isolated.status();
+  EXPECT_EQ(isolated->lab(1).earlier_labs(), ISOLATED);
+
+  // Only labs listed earlier: a later lab, an unknown one, itself.
+  EXPECT_THAT(ErrorOf(second(R"(depends_on_labs: "first")") + first),
+              HasSubstr("lab \"second\": depends_on_labs: \"first\" is not a lab listed before"));
+  EXPECT_THAT(ErrorOf(first + second(R"(depends_on_labs: "nope")")),
+              HasSubstr("\"nope\" is not a lab listed before"));
+  EXPECT_THAT(ErrorOf(first + second(R"(depends_on_labs: "second")")),
+              HasSubstr("depends_on_labs names the lab itself"));
+  EXPECT_THAT(ErrorOf(first + second(R"(depends_on_labs: "first" depends_on_labs: "first")")),
+              HasSubstr("lists first twice"));
+  EXPECT_THAT(ErrorOf(first + second("earlier_labs: ISOLATED")),
+              HasSubstr("earlier_labs: ISOLATED needs depends_on_labs"));
+}
+
 TEST(RubricValidation, LabelsMustLookLikeBazelLabels) {
   for (const char* target : {"labs/x:x_test", "//labs/x", "@repo//labs/x:t",
                              "//labs/x:", "//labs/../x:t", "//labs x:t", "//labs/x:a:b"}) {

@@ -5,7 +5,8 @@
 # Each grader/adversarial/NAME.cc is an attack: the skeleton's client.cc with
 # the file's code appended is submitted, and the file's "// expect:" line is
 # an extended regular expression that results.json or the grader's console
-# output must match (the refusal message, or how the tests failed). Two more
+# output must match (the refusal message, or how the tests failed); an
+# optional "// grade-flags:" line adds options to ./lab grade. Two more
 # attacks are archives built here: a symlink entry named like unzip's log,
 # and a zip bomb. For every attack the suite checks that the grader
 #   - exits 0 and writes a results.json that is valid JSON,
@@ -53,12 +54,13 @@ leftovers() {
   pgrep -f '/job/bin/test|auroralab-test-' 2>/dev/null | grep -vx "$$" || true
 }
 
-# attack NAME SUBMISSION EXPECT: grade SUBMISSION and check it as described.
+# attack NAME SUBMISSION EXPECT [GRADE_FLAG...]: grade SUBMISSION and check it
+# as described.
 attack() {
   local name="$1" submission="$2" expect="$3" out="$tmp/out-$1" status=0 start=$SECONDS
   local before
   before="$(tree_state)"
-  ./lab grade --submission="$submission" --staging="$staging" --out="$out" \
+  ./lab grade --submission="$submission" --staging="$staging" --out="$out" "${@:4}" \
     >"$out.log" 2>&1 || status=$?
   if ((status != 0)); then
     tail -20 "$out.log" >&2
@@ -111,8 +113,9 @@ for code in grader/adversarial/*.cc; do
   selected "$name" || continue
   expect="$(sed -n 's|^// expect: \(.*\)$|\1|p' "$code" | head -1)"
   [[ -n "$expect" ]] || fail "$code has no '// expect:' line"
+  read -ra flags < <(sed -n 's|^// grade-flags: \(.*\)$|\1|p' "$code" | head -1) || true
   skeleton_with "$tmp/sub-$name" "$code"
-  attack "$name" "$tmp/sub-$name" "$expect"
+  attack "$name" "$tmp/sub-$name" "$expect" "${flags[@]}"
   count=$((count + 1))
 done
 

@@ -8,8 +8,7 @@
 // and unreadable or malformed inputs (the message names the file).
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,20 +17,15 @@
 #include "grader/batch/gradebook.h"
 #include "grader/results.h"
 #include "grader/rubric.h"
+#include "grader/tool_flags.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace auroralab::grader;  // NOLINT: a small main
 
-bool ReadFile(const std::string& path, std::string* text) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  *text = buffer.str();
-  return !in.bad();
-}
+constexpr char kUsage[] =
+    "usage: gradebook --rubric=FILE --students=DIR [--timestamps=CSV] --out=FILE";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "gradebook: %s\n", message.c_str());
@@ -41,34 +35,23 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string rubric_path, students_dir, timestamps_path, out;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const size_t equals = arg.find('=');
-    const std::string name = arg.substr(0, equals);
-    const std::string value = equals == std::string::npos ? "" : arg.substr(equals + 1);
-    if (name == "--rubric") {
-      rubric_path = value;
-    } else if (name == "--students") {
-      students_dir = value;
-    } else if (name == "--timestamps") {
-      timestamps_path = value;
-    } else if (name == "--out") {
-      out = value;
-    } else {
-      return Fail(absl::StrCat("unknown argument ", arg));
-    }
-  }
-  if (rubric_path.empty() || students_dir.empty() || out.empty()) {
-    return Fail("usage: gradebook --rubric=FILE --students=DIR [--timestamps=CSV] --out=FILE");
-  }
-  absl::StatusOr<Rubric> rubric = LoadRubric(rubric_path);
+  absl::StatusOr<std::map<std::string, std::string>> flags =
+      ParseToolFlags(argc, argv,
+                     {{.name = "--rubric", .required = true},
+                      {.name = "--students", .required = true},
+                      {.name = "--timestamps"},
+                      {.name = "--out", .required = true}});
+  if (!flags.ok()) return Fail(absl::StrCat(flags.status().message(), "\n", kUsage));
+  const std::string students_dir = flags->at("--students");
+  const std::string out = flags->at("--out");
+  absl::StatusOr<Rubric> rubric = LoadRubric(flags->at("--rubric"));
   if (!rubric.ok()) return Fail(std::string(rubric.status().message()));
   std::map<std::string, absl::Time> timestamps;
-  if (!timestamps_path.empty()) {
-    std::string text;
-    if (!ReadFile(timestamps_path, &text)) return Fail("cannot read " + timestamps_path);
-    absl::StatusOr<std::map<std::string, absl::Time>> parsed = ParseTimestamps(text);
+  if (auto path = flags->find("--timestamps"); path != flags->end()) {
+    const std::string& timestamps_path = path->second;
+    absl::StatusOr<std::string> text = ReadWholeFile(timestamps_path);
+    if (!text.ok()) return Fail(std::string(text.status().message()));
+    absl::StatusOr<std::map<std::string, absl::Time>> parsed = ParseTimestamps(*text);
     if (!parsed.ok()) return Fail(absl::StrCat(timestamps_path, ": ", parsed.status().message()));
     timestamps = *parsed;
   }
@@ -79,14 +62,14 @@ int main(int argc, char** argv) {
     if (!entry.is_directory()) continue;
     StudentRecord record;
     record.student = entry.path().filename().string();
-    std::string status;
-    if (!ReadFile((entry.path() / "status").string(), &status)) status = "not graded yet";
-    record.status = std::string(absl::StripAsciiWhitespace(status));
+    absl::StatusOr<std::string> status = ReadWholeFile((entry.path() / "status").string());
+    record.status = status.ok() ? std::string(absl::StripAsciiWhitespace(*status))
+                                : std::string("not graded yet");
     if (record.status == "graded") {
       const std::string results = (entry.path() / "results.json").string();
-      std::string json;
-      if (!ReadFile(results, &json)) return Fail("cannot read " + results);
-      absl::StatusOr<TestScores> scores = ParseResultsScores(json, results);
+      absl::StatusOr<std::string> json = ReadWholeFile(results);
+      if (!json.ok()) return Fail(std::string(json.status().message()));
+      absl::StatusOr<TestScores> scores = ParseResultsScores(*json, results);
       if (!scores.ok()) return Fail(std::string(scores.status().message()));
       record.scores = *scores;
     }

@@ -8,11 +8,12 @@
 // collects it). --docs is checked file by file (*.md, sorted); --fix-docs
 // rewrites stale rubric-points blocks in place first. Exit status: 0 when
 // consistent, 1 with one line per problem, 2 for usage or I/O errors.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "grader/consistency/check.h"
 #include "grader/rubric.h"
+#include "grader/tool_flags.h"
 
 namespace {
 
@@ -29,17 +31,10 @@ using auroralab::grader::CheckTestsAgainstRubric;
 using auroralab::grader::DocResult;
 using auroralab::grader::LoadRubric;
 using auroralab::grader::ParseTestListing;
+using auroralab::grader::ParseToolFlags;
+using auroralab::grader::ReadWholeFile;
 using auroralab::grader::Rubric;
 using auroralab::grader::TestListing;
-
-bool ReadFile(const std::string& path, std::string* text) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  *text = buffer.str();
-  return !in.bad();
-}
 
 int Usage(const std::string& error) {
   std::fprintf(stderr,
@@ -52,30 +47,21 @@ int Usage(const std::string& error) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string rubric_path, listing_path, docs_dir;
-  bool fix = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg.rfind("--rubric=", 0) == 0) {
-      rubric_path = arg.substr(9);
-    } else if (arg.rfind("--listing=", 0) == 0) {
-      listing_path = arg.substr(10);
-    } else if (arg.rfind("--docs=", 0) == 0) {
-      docs_dir = arg.substr(7);
-    } else if (arg == "--fix-docs") {
-      fix = true;
-    } else {
-      return Usage(absl::StrCat("unknown argument ", arg));
-    }
-  }
-  if (rubric_path.empty() || listing_path.empty() || docs_dir.empty()) {
-    return Usage("--rubric, --listing and --docs are required");
-  }
-  absl::StatusOr<Rubric> rubric = LoadRubric(rubric_path);
+  absl::StatusOr<std::map<std::string, std::string>> flags =
+      ParseToolFlags(argc, argv,
+                     {{.name = "--rubric", .required = true},
+                      {.name = "--listing", .required = true},
+                      {.name = "--docs", .required = true},
+                      {.name = "--fix-docs", .is_switch = true}});
+  if (!flags.ok()) return Usage(std::string(flags.status().message()));
+  const std::string listing_path = flags->at("--listing");
+  const std::string docs_dir = flags->at("--docs");
+  const bool fix = flags->count("--fix-docs") > 0;
+  absl::StatusOr<Rubric> rubric = LoadRubric(flags->at("--rubric"));
   if (!rubric.ok()) return Usage(std::string(rubric.status().message()));
-  std::string listing_text;
-  if (!ReadFile(listing_path, &listing_text)) return Usage("cannot read " + listing_path);
-  absl::StatusOr<TestListing> listing = ParseTestListing(listing_text);
+  absl::StatusOr<std::string> listing_text = ReadWholeFile(listing_path);
+  if (!listing_text.ok()) return Usage(std::string(listing_text.status().message()));
+  absl::StatusOr<TestListing> listing = ParseTestListing(*listing_text);
   if (!listing.ok()) {
     return Usage(absl::StrCat(listing_path, ": ", listing.status().message()));
   }
@@ -90,8 +76,9 @@ int main(int argc, char** argv) {
   std::sort(docs.begin(), docs.end());
   std::set<std::string> labs_with_blocks;
   for (const std::string& doc : docs) {
-    std::string text;
-    if (!ReadFile(doc, &text)) return Usage("cannot read " + doc);
+    absl::StatusOr<std::string> read = ReadWholeFile(doc);
+    if (!read.ok()) return Usage(std::string(read.status().message()));
+    const std::string& text = *read;
     DocResult result = CheckDoc(*rubric, doc, text);
     if (fix && result.fixed_text != text) {
       std::ofstream out(doc, std::ios::binary | std::ios::trunc);
