@@ -498,7 +498,7 @@ TEST(SegmentsHidden, BankTotalUnderEverything) {
         RunAndCheck(cluster, Seconds(60));
         EXPECT_GT(cluster.writer_node().workload()->stats().audits, 0);
       },
-      /*default_seeds=*/8);
+      /*default_seeds=*/5);
 }
 
 }  // namespace
