@@ -344,28 +344,37 @@ TEST(SegmentsHidden, TheAllocationLimitIsExact) {
     world.RunFor(Millis(50));
     Lsn vdl = cluster.shipper().vdl();
     ASSERT_EQ(vdl, cluster.shipped().rbegin()->first);
+    auto last_shipped = [&cluster] { return cluster.shipped().rbegin()->first; };
+    // One transaction after the other, each once the previous one's records
+    // were shipped, so the MTRs are numbered in this order (a commit first
+    // reads its pages, which takes a varying time).
+    auto ship = [&](std::vector<std::pair<std::string, std::string>> writes, Lsn records) {
+      const Lsn before = last_shipped();
+      cluster.StartPutAll(std::move(writes));
+      EXPECT_TRUE(world.RunUntil([&] { return last_shipped() >= before + records; }, Seconds(1)))
+          << "a transaction of " << records << " records ending at LSN " << before + records
+          << " was not shipped; VDL " << vdl << ", LAL 8";
+    };
     // Window VDL+1 .. VDL+8: 2 + 4 + 2 records fit exactly.
     cluster.CutWriterFrom({0, 2, 4});
-    cluster.StartPutAll({{"k4", "a"}});
-    cluster.StartPutAll({{"k0", "b"}, {"k1", "b"}, {"k2", "b"}});
-    cluster.StartPutAll({{"k5", "c"}});
-    world.RunFor(Millis(200));
-    EXPECT_EQ(cluster.shipped().rbegin()->first, vdl + 8)
-        << "MTRs that end exactly at VDL + LAL must be accepted";
+    ship({{"k4", "a"}}, 2);
+    ship({{"k0", "b"}, {"k1", "b"}, {"k2", "b"}}, 4);
+    ship({{"k5", "c"}}, 2);
+    EXPECT_EQ(last_shipped(), vdl + 8) << "MTRs that end exactly at VDL + LAL must be accepted";
     EXPECT_OK(cluster.CheckSignals());
     world.network().Heal();
     ASSERT_TRUE(world.RunUntil([&] { return cluster.acked_commits() == 4; }, Seconds(5)));
     world.RunFor(Millis(50));
     vdl = cluster.shipper().vdl();
-    ASSERT_EQ(vdl, cluster.shipped().rbegin()->first);
+    ASSERT_EQ(vdl, last_shipped());
     // Window again: 4 + 2 records, then a 3-record MTR that would end at
     // VDL + 9.
     cluster.CutWriterFrom({1, 3, 5});
-    cluster.StartPutAll({{"k8", "d"}, {"k9", "d"}, {"k10", "d"}});
-    cluster.StartPutAll({{"k6", "e"}});
+    ship({{"k8", "d"}, {"k9", "d"}, {"k10", "d"}}, 4);
+    ship({{"k6", "e"}}, 2);
     cluster.StartPutAll({{"k12", "f"}, {"k13", "f"}, {"k14", "f"}});
-    world.RunFor(Millis(200));
-    EXPECT_EQ(cluster.shipped().rbegin()->first, vdl + 6)
+    world.RunFor(Millis(300));
+    EXPECT_EQ(last_shipped(), vdl + 6)
         << "an MTR of LSNs " << vdl + 7 << ".." << vdl + 9 << " crosses VDL + LAL = " << vdl + 8
         << ": refuse it whole";
     EXPECT_OK(cluster.CheckSignals());
