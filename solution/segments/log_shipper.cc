@@ -40,8 +40,8 @@ absl::StatusOr<std::vector<RedoRecord>> SegmentLogShipper::Append(std::vector<Re
   if (mtr.empty()) return absl::InvalidArgumentError("an empty MTR");
   const Lsn last = allocator_.next_lsn() + mtr.size() - 1;
   if (last > vdl_ + options_.lal) {
-    return absl::UnavailableError(absl::StrCat("LSN allocation limit: ", last, " > VDL ", vdl_,
-                                               " + LAL ", options_.lal));
+    return absl::UnavailableError(
+        absl::StrCat("LSN allocation limit: ", last, " > VDL ", vdl_, " + LAL ", options_.lal));
   }
   for (const RedoRecord& record : mtr) {
     if (record.pg() >= pgs_.size()) {
@@ -67,8 +67,8 @@ void SegmentLogShipper::Send(PgId pg, int segment, std::vector<RedoRecord> recor
   request.set_pg(pg);
   request.set_segment(segment);
   for (RedoRecord& record : records) *request.add_records() = std::move(record);
-  ctx_.rpc().Call(options_.placement.pgs[pg][segment], kAppend, request,
-                  kAppendTimeout, [this, pg, segment](absl::StatusOr<AppendReply> reply) {
+  ctx_.rpc().Call(options_.placement.pgs[pg][segment], kAppend, request, kAppendTimeout,
+                  [this, pg, segment](absl::StatusOr<AppendReply> reply) {
                     if (reply.ok()) OnAck(pg, segment, reply->scl());
                   });
 }
@@ -165,8 +165,8 @@ void SegmentPageReader::ReadPage(PageId page, Lsn read_point, PageDone done) {
 void SegmentPageReader::Attempt(std::shared_ptr<Read> read) {
   const Time now = ctx_.Now();
   if (now >= read->deadline) {
-    return read->done(absl::UnavailableError(absl::StrCat(
-        "no segment answered a read of page ", read->page, " at ", read->read_point)));
+    return read->done(absl::UnavailableError(
+        absl::StrCat("no segment answered a read of page ", read->page, " at ", read->read_point)));
   }
   // The order of this round: segments known to be complete up to the read
   // point first (one of them answers without a retry), then the others (an
@@ -190,8 +190,8 @@ void SegmentPageReader::Attempt(std::shared_ptr<Read> read) {
     request.set_segment(segment);
     request.set_page(read->page);
     request.set_read_point(read->read_point);
-    const Duration timeout =
-        std::min<Duration>(options_.attempt_timeout, std::max<Duration>(read->deadline - ctx_.Now(), 1));
+    const Duration timeout = std::min<Duration>(options_.attempt_timeout,
+                                                std::max<Duration>(read->deadline - ctx_.Now(), 1));
     ctx_.rpc().Call(options_.placement.pgs[read->pg][segment], kReadPage, request, timeout,
                     [this, read](absl::StatusOr<ReadPageReply> reply) {
                       if (reply.ok() && reply->page().page() == read->page) {

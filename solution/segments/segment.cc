@@ -82,7 +82,8 @@ absl::Status Segment::Store(const std::vector<RedoRecord>& records) {
 void Segment::SyncThen(std::function<void(absl::Status)> done) {
   const uint64_t covered = next_write_seq_;  // writes with a smaller sequence
   ctx_.disk().Sync([this, covered, done = std::move(done)](absl::Status status) {
-    if (!status.ok()) return done(absl::UnavailableError(absl::StrCat("sync failed: ", status.message())));
+    if (!status.ok())
+      return done(absl::UnavailableError(absl::StrCat("sync failed: ", status.message())));
     while (!pending_.empty() && pending_.begin()->first < covered) {
       const Lsn lsn = pending_.begin()->second;
       pending_.erase(pending_.begin());
@@ -163,21 +164,22 @@ void Segment::GossipOnce() {
 void Segment::HandleReadPage(const ReadPageRequest& request, Responder<ReadPageReply> responder) {
   const Lsn read_point = request.read_point();
   if (read_point > scl_) {
-    return responder.Fail(absl::UnavailableError(
-        absl::StrCat("segment ", options_.index, " is behind: SCL ", scl_, " < read point ",
-                     read_point)));
+    return responder.Fail(absl::UnavailableError(absl::StrCat(
+        "segment ", options_.index, " is behind: SCL ", scl_, " < read point ", read_point)));
   }
   if (read_point < folded_) {
-    return responder.Fail(absl::OutOfRangeError(absl::StrCat(
-        "read point ", read_point, " is below the GC low-water mark ", folded_)));
+    return responder.Fail(absl::OutOfRangeError(
+        absl::StrCat("read point ", read_point, " is below the GC low-water mark ", folded_)));
   }
   auto base = base_pages_.find(request.page());
-  aurora::PageImage page = base != base_pages_.end() ? base->second : aurora::EmptyPage(request.page());
+  aurora::PageImage page =
+      base != base_pages_.end() ? base->second : aurora::EmptyPage(request.page());
   auto lsns = page_lsns_.find(request.page());
   if (lsns != page_lsns_.end()) {
     for (Lsn lsn : lsns->second) {
       if (lsn > read_point) break;
-      absl::StatusOr<aurora::PageImage> applied = aurora::ApplyRecord(page, records_.at(lsn).record);
+      absl::StatusOr<aurora::PageImage> applied =
+          aurora::ApplyRecord(page, records_.at(lsn).record);
       if (!applied.ok()) return responder.Fail(applied.status());
       page = *std::move(applied);
     }
