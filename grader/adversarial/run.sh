@@ -59,7 +59,7 @@ leftovers() {
   marker="$(basename "$tmp")/grader-tmp/auroralab-test-"
   for pid in $(pgrep -f '/job/bin/test|auroralab-test-' 2>/dev/null || true); do
     [[ "$pid" == "$$" ]] && continue
-    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker" ||
+    if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$marker" ||
        grep -qF -- "$marker" "/proc/$pid/mountinfo" 2>/dev/null; then
       echo "$pid"
     fi
