@@ -27,11 +27,15 @@ class ScriptedSegment : public Node {
   // Records with these LSNs are acknowledged as if they had arrived, but
   // neither stored nor counted: a hole the writer cannot see.
   std::set<Lsn> ignored;
+  // Stores nothing, yet answers every read (with an older page).
+  bool stale_liar = false;
 
   void Start() override {
     ctx().rpc().Handle(kAppend, [this](const AppendRequest& request, Responder<AppendReply> out) {
       for (const RedoRecord& record : request.records()) {
-        if (records_.contains(record.lsn()) || ignored.contains(record.lsn())) continue;
+        if (records_.contains(record.lsn()) || ignored.contains(record.lsn()) || stale_liar) {
+          continue;
+        }
         (void)AppendRecord(ctx().disk(), absl::StrCat(SegmentFilePrefix(0, index_), "log"),
                            record.SerializeAsString());
         records_[record.lsn()] = record;
@@ -55,7 +59,7 @@ class ScriptedSegment : public Node {
     });
     ctx().rpc().Handle(kReadPage,
                        [this](const ReadPageRequest& request, Responder<ReadPageReply> out) {
-                         if (request.read_point() > scl_) {
+                         if (request.read_point() > scl_ && !stale_liar) {
                            return out.Fail(absl::UnavailableError("behind"));
                          }
                          std::vector<RedoRecord> records;
@@ -71,10 +75,10 @@ class ScriptedSegment : public Node {
     ctx().rpc().Handle(kGossip, [](const GossipRequest&, Responder<GossipReply> out) {
       out.Reply(GossipReply());
     });
-    ctx().rpc().Handle(kLowWaterMark, [](const LowWaterMarkRequest&,
-                                         Responder<LowWaterMarkReply> out) {
-      out.Reply(LowWaterMarkReply());
-    });
+    ctx().rpc().Handle(kLowWaterMark,
+                       [](const LowWaterMarkRequest&, Responder<LowWaterMarkReply> out) {
+                         out.Reply(LowWaterMarkReply());
+                       });
   }
 
  private:
@@ -84,7 +88,8 @@ class ScriptedSegment : public Node {
 };
 
 template <typename Reply>
-absl::StatusOr<Reply> AwaitReply(World& world, std::shared_ptr<std::optional<absl::StatusOr<Reply>>> result,
+absl::StatusOr<Reply> AwaitReply(World& world,
+                                 std::shared_ptr<std::optional<absl::StatusOr<Reply>>> result,
                                  Duration timeout) {
   if (!world.RunUntil([&result] { return result->has_value(); }, timeout + Millis(1))) {
     return absl::InternalError("the probe got no answer at all");
@@ -199,6 +204,10 @@ void SegmentsCluster::SetIgnoredLsns(int i, std::set<Lsn> lsns) {
   world_.node<ScriptedSegment>(segment(i)).ignored = std::move(lsns);
 }
 
+void SegmentsCluster::SetStaleLiar(int i) {
+  world_.node<ScriptedSegment>(segment(i)).stale_liar = true;
+}
+
 void SegmentsCluster::Violation(std::string message) {
   if (first_violation_.ok()) first_violation_ = absl::FailedPreconditionError(std::move(message));
 }
@@ -252,9 +261,9 @@ void SegmentsCluster::OnDurable(Lsn vdl) {
        ++r) {
     const int disks = DisksDurablyHolding(r->second);
     if (disks < kWriteQuorum) {
-      Violation(absl::StrCat("the log shipper reported VDL ", vdl, " at ",
-                             FormatTime(world_.Now()), ", but record ", r->first, " is durable on ",
-                             disks, " segment disks only (need ", kWriteQuorum, ")"));
+      Violation(absl::StrCat("the log shipper reported VDL ", vdl, " at ", FormatTime(world_.Now()),
+                             ", but record ", r->first, " is durable on ", disks,
+                             " segment disks only (need ", kWriteQuorum, ")"));
       return;
     }
     oracle_checked_up_to_ = r->first;
@@ -339,8 +348,9 @@ absl::StatusOr<AppendReply> SegmentProbe::Append(World& world, NodeId node, int 
                                                  std::vector<RedoRecord> records,
                                                  Duration timeout) {
   auto result = std::make_shared<std::optional<absl::StatusOr<AppendReply>>>();
-  StartAppend(node, segment, std::move(records),
-              [result](absl::StatusOr<AppendReply> reply) { *result = std::move(reply); }, timeout);
+  StartAppend(
+      node, segment, std::move(records),
+      [result](absl::StatusOr<AppendReply> reply) { *result = std::move(reply); }, timeout);
   return AwaitReply(world, result, timeout);
 }
 
@@ -368,16 +378,16 @@ absl::StatusOr<ReadPageReply> SegmentProbe::ReadPage(World& world, NodeId node, 
   return AwaitReply(world, result, timeout);
 }
 
-absl::StatusOr<LowWaterMarkReply> SegmentProbe::LowWaterMark(World& world, NodeId node,
-                                                             int segment, Lsn mark,
-                                                             Duration timeout) {
+absl::StatusOr<LowWaterMarkReply> SegmentProbe::LowWaterMark(World& world, NodeId node, int segment,
+                                                             Lsn mark, Duration timeout) {
   auto result = std::make_shared<std::optional<absl::StatusOr<LowWaterMarkReply>>>();
   LowWaterMarkRequest request;
   request.set_pg(0);
   request.set_segment(segment);
   request.set_low_water_mark(mark);
-  ctx().rpc().Call(node, kLowWaterMark, request, timeout,
-                   [result](absl::StatusOr<LowWaterMarkReply> reply) { *result = std::move(reply); });
+  ctx().rpc().Call(
+      node, kLowWaterMark, request, timeout,
+      [result](absl::StatusOr<LowWaterMarkReply> reply) { *result = std::move(reply); });
   return AwaitReply(world, result, timeout);
 }
 

@@ -122,6 +122,10 @@ class SegmentsCluster {
   // Scripted segments only: segment i answers Appends of these LSNs as if
   // it stored them, but does not (a hole: its SCL stops before them).
   void SetIgnoredLsns(int i, std::set<Lsn> lsns);
+  // Scripted segments only: segment i stores nothing from now on (its SCL
+  // stays where it is) yet answers every read, with whatever older page it
+  // has: a reader must never ask a segment whose SCL is below the read point.
+  void SetStaleLiar(int i);
 
   // The disk oracle: on how many segment disks `record` is durable.
   int DisksDurablyHolding(const aurora::RedoRecord& record);

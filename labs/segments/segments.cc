@@ -10,8 +10,8 @@ absl::Status ValidatePlacement(const Placement& placement) {
   for (size_t pg = 0; pg < placement.pgs.size(); ++pg) {
     if (placement.pgs[pg].size() != kSegmentsPerPg) {
       return absl::InvalidArgumentError(absl::StrCat("Placement: PG ", pg, " has ",
-                                                     placement.pgs[pg].size(),
-                                                     " segments, need ", kSegmentsPerPg));
+                                                     placement.pgs[pg].size(), " segments, need ",
+                                                     kSegmentsPerPg));
     }
     for (NodeId node : placement.pgs[pg]) {
       if (node < 0) {
@@ -24,13 +24,12 @@ absl::Status ValidatePlacement(const Placement& placement) {
 
 absl::Status ValidateSegmentOptions(const SegmentOptions& options) {
   if (options.index < 0 || options.index >= kSegmentsPerPg) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("SegmentOptions.index ", options.index, " is not in [0, ", kSegmentsPerPg, ")"));
+    return absl::InvalidArgumentError(absl::StrCat("SegmentOptions.index ", options.index,
+                                                   " is not in [0, ", kSegmentsPerPg, ")"));
   }
   if (options.peers.size() != kSegmentsPerPg) {
-    return absl::InvalidArgumentError(absl::StrCat("SegmentOptions.peers has ",
-                                                   options.peers.size(), " nodes, need ",
-                                                   kSegmentsPerPg));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "SegmentOptions.peers has ", options.peers.size(), " nodes, need ", kSegmentsPerPg));
   }
   for (NodeId peer : options.peers) {
     if (peer < 0) return absl::InvalidArgumentError("SegmentOptions.peers names a node < 0");
@@ -47,7 +46,9 @@ absl::Status ValidateSegmentOptions(const SegmentOptions& options) {
   return absl::OkStatus();
 }
 
-std::string SegmentFilePrefix(PgId pg, int index) { return absl::StrCat("pg", pg, ".seg", index, "."); }
+std::string SegmentFilePrefix(PgId pg, int index) {
+  return absl::StrCat("pg", pg, ".seg", index, ".");
+}
 
 absl::Status ValidateLogShipperOptions(const LogShipperOptions& options) {
   if (absl::Status placement = ValidatePlacement(options.placement); !placement.ok()) {

@@ -12,7 +12,8 @@ absl::Status ValidateWriterOptions(const WriterOptions& options) {
   if (options.shipper.placement.pgs != options.reader.placement.pgs) {
     return absl::InvalidArgumentError("WriterOptions: shipper and reader placements differ");
   }
-  if (static_cast<size_t>(options.engine.layout.num_pgs()) != options.shipper.placement.pgs.size()) {
+  if (static_cast<size_t>(options.engine.layout.num_pgs()) !=
+      options.shipper.placement.pgs.size()) {
     return absl::InvalidArgumentError("WriterOptions: the layout's PGs and the placement differ");
   }
   if (options.gc_interval < 0) return absl::InvalidArgumentError("WriterOptions.gc_interval < 0");
@@ -61,12 +62,13 @@ class WriterNode::TapReader : public aurora::PageReader {
       : inner_(inner), running_(running) {}
   void ReadPage(PageId page, Lsn read_point, PageDone done) override {
     ++running_[read_point];
-    inner_.ReadPage(page, read_point,
-                    [this, read_point, done = std::move(done)](absl::StatusOr<aurora::PageImage> got) {
-                      auto it = running_.find(read_point);
-                      if (it != running_.end() && --it->second == 0) running_.erase(it);
-                      done(std::move(got));
-                    });
+    inner_.ReadPage(
+        page, read_point,
+        [this, read_point, done = std::move(done)](absl::StatusOr<aurora::PageImage> got) {
+          auto it = running_.find(read_point);
+          if (it != running_.end() && --it->second == 0) running_.erase(it);
+          done(std::move(got));
+        });
   }
 
  private:
