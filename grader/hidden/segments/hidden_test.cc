@@ -83,20 +83,22 @@ aurora::WorkloadOptions KvWorkload(int clients, int transactions, int keys_per_p
   return workload;
 }
 
+std::string Describe(const absl::StatusOr<std::optional<std::string>>& got) {
+  if (!got.ok()) return got.status().ToString();
+  return got->has_value() ? absl::StrCat("\"", **got, "\"") : "no value";
+}
+
 // Runs the cluster's workload to its end and checks everything the harness
 // watches and the workload's own outcome.
 void RunAndCheck(SegmentsCluster& cluster, Duration max = Seconds(30)) {
   ASSERT_TRUE(cluster.RunWorkload(max))
       << "the workload did not finish; " << cluster.acked_commits() << " commits acknowledged";
   const aurora::WorkloadStats& stats = cluster.writer_node().workload()->stats();
-  EXPECT_EQ(stats.failed, 0);
+  EXPECT_EQ(stats.failed, 0) << "transactions failed; the shipper's last refusal: "
+                             << cluster.writer_node().last_refusal()
+                             << "; a read of k0 now: " << Describe(cluster.Get("k0"));
   EXPECT_OK(stats.first_violation);
   EXPECT_OK(cluster.CheckAll());
-}
-
-std::string Describe(const absl::StatusOr<std::optional<std::string>>& got) {
-  if (!got.ok()) return got.status().ToString();
-  return got->has_value() ? absl::StrCat("\"", **got, "\"") : "no value";
 }
 
 // ---------------------------------------------------------------------------
@@ -165,8 +167,10 @@ TEST(SegmentsHidden, SegmentsWhoseSyncsFailAreNoQuorum) {
     cluster.StartPutAll({{"k1", "never durable on 4"}},
                         [commit](absl::StatusOr<Lsn> lsn) { *commit = std::move(lsn); });
     world.RunFor(Millis(300));
-    EXPECT_FALSE(commit->has_value())
-        << "a commit was acknowledged with only 2 segments able to sync";
+    if (commit->has_value()) {
+      ASSERT_OK(**commit) << "the commit failed";
+      ADD_FAILURE() << "a commit was acknowledged with only 2 segments able to sync";
+    }
     EXPECT_OK(cluster.CheckSignals());
   });
 }
@@ -399,6 +403,7 @@ TEST(SegmentsHidden, EveryStepOfTheLogMovesVdlExactly) {
     // Six transactions at once, over twelve distinct keys (locks are held
     // until the commit is acknowledged), of one to three keys each.
     int next_key = 0;
+    auto failure = std::make_shared<absl::Status>();
     for (int t = 0; t < 6; ++t) {
       std::vector<std::pair<std::string, std::string>> writes;
       const int keys = 1 + t % 3;
@@ -406,9 +411,15 @@ TEST(SegmentsHidden, EveryStepOfTheLogMovesVdlExactly) {
         writes.push_back({absl::StrCat("k", next_key), absl::StrCat("t", t)});
         next_key = (next_key + 5) % 16;
       }
-      cluster.StartPutAll(writes);
+      cluster.StartPutAll(writes, [failure](absl::StatusOr<Lsn> lsn) {
+        if (!lsn.ok() && failure->ok()) *failure = lsn.status();
+      });
     }
     world.RunFor(Millis(20));
+    ASSERT_OK(*failure) << "a transaction failed";
+    ASSERT_FALSE(cluster.shipped().empty())
+        << "no record was shipped; the shipper's last refusal: "
+        << cluster.writer_node().last_refusal();
     const Lsn last = cluster.shipped().rbegin()->first;
     for (Lsn cap = 1; cap <= last; ++cap) {
       // Four segments reach `cap`; the other two stay one step behind.
