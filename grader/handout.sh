@@ -254,21 +254,37 @@ while IFS= read -r f; do
     leaks=1
   fi
 done < <(git -C "$out" ls-files)
-# Every substantial line of a solution file that the skeleton does not share
-# (and every hidden test name) must be absent from the release.
+# No two consecutive substantial lines of a solution file that the skeleton
+# does not share (and no hidden test name) may appear in the release. Pairs,
+# not single lines: one generic line such as `for (const RedoRecord& r :
+# records) {` also occurs in provided code, and would flag every release.
+# A line is substantial when, trimmed, it is 30+ characters and not a
+# comment or preprocessor line. PAIRS_AWK prints "line1<US>line2" for each
+# pair of consecutive substantial lines of each file it reads.
+PAIRS_AWK='
+  FNR == 1 { prev = "" }
+  { sub(/^[ \t]+/, ""); sub(/[ \t]+$/, "") }
+  length($0) < 30 || /^\/\// || /^#/ || /^\*/ || /^\/\*/ { next }
+  { if (prev != "") print prev "\037" $0; prev = $0 }'
+release_pairs="$(mktemp)"
+(cd "$out" && git ls-files -z | xargs -0 -r grep -lIZ '' | xargs -0 -r awk "$PAIRS_AWK") |
+  sort -u >"$release_pairs"
 while IFS= read -r src; do
   twin="skeleton/${src#solution/}"
-  while IFS= read -r line; do
-    trimmed="$(sed 's/^[[:space:]]*//' <<<"$line")"
-    ((${#trimmed} >= 30)) || continue
-    [[ "$trimmed" == //* || "$trimmed" == \#* ]] && continue
-    [[ -f "$twin" ]] && grep -qF -- "$trimmed" "$twin" && continue
-    if grep -rqF --exclude-dir=.git --exclude-dir=bazel-* -- "$trimmed" "$out"; then
-      say "LEAK: a line of $src appears in the release: $trimmed"
-      leaks=1
-    fi
-  done < "$src"
+  filtered="$(mktemp)"
+  if [[ -f "$twin" ]]; then
+    grep -vxFf <(sed 's/^[[:space:]]*//; s/[[:space:]]*$//' "$twin") \
+      <(sed 's/^[[:space:]]*//; s/[[:space:]]*$//' "$src") >"$filtered" || true
+  else
+    cp "$src" "$filtered"
+  fi
+  while IFS= read -r pair; do
+    say "LEAK: two consecutive lines of $src appear in the release: ${pair/$'\037'/ / }"
+    leaks=1
+  done < <(awk "$PAIRS_AWK" "$filtered" | sort -u | comm -12 - "$release_pairs")
+  rm -f "$filtered"
 done < <(git ls-files solution | grep -E '\.(cc|h)$' | sort)
+rm -f "$release_pairs"
 while IFS= read -r name; do
   if grep -rqF --exclude-dir=.git --exclude-dir=bazel-* -- "$name" "$out"; then
     say "LEAK: hidden test $name is named in the release"

@@ -8,7 +8,8 @@
 #   1. only tracked files ship; no instructor material; a student README and
 #      CI workflow; the release is a git repository with one clean commit;
 #   2. --up-to=quorum_kv leaves the later lab out, files and rubric block;
-#   3. a leak (the hidden test name) makes the checked build delete the release.
+#   3. a leak (a hidden test name, two lines of the reference) makes the
+#      checked build delete the release.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -75,9 +76,16 @@ step "3. a leak deletes the release"
 hidden_name="$(grep -m1 -oE 'TEST\(QuorumKvHidden, *[A-Za-z0-9_]+' grader/hidden/quorum_kv/hidden_test.cc |
                sed -E 's/TEST\(([A-Za-z0-9_]+), *([A-Za-z0-9_]+)/\1.\2/')"
 echo "Remember $hidden_name when grading." >docs/leak.md
+# ...and two consecutive lines of the reference that the skeleton lacks.
+leaked_pair="$(awk 'length($0) >= 40 && !/^ *\/\// { if (prev != "") { print prev; print; exit } prev = $0; next }
+                    { prev = "" }' <(grep -vxFf skeleton/quorum_kv/replica.cc solution/quorum_kv/replica.cc))"
+[[ "$(wc -l <<<"$leaked_pair")" == 2 ]] || fail "no two consecutive reference lines to leak"
+printf '```\n%s\n```\n' "$leaked_pair" >>docs/leak.md
 git add docs/leak.md && git commit -qm "a leak"
 if bash grader/handout.sh "$tmp/leaky" 2>"$tmp/leaky.log"; then fail "a leaking release passed its check"; fi
 grep -q "LEAK: hidden test $hidden_name" "$tmp/leaky.log" || { cat "$tmp/leaky.log" >&2; fail "the leak was not named"; }
+grep -q "LEAK: two consecutive lines of solution/quorum_kv/replica.cc" "$tmp/leaky.log" ||
+  { cat "$tmp/leaky.log" >&2; fail "the leaked reference lines were not named"; }
 [[ ! -e "$tmp/leaky" ]] || fail "the leaking release was not deleted"
 
 step "handout checks passed"
