@@ -78,7 +78,7 @@ discard_release() {
 # Paths that never ship to students (regular expression on repo-relative
 # paths): instructor material, the grader's instructor tools, and the lab
 # files of labs not released yet.
-INSTRUCTOR_ONLY='^(solution/|grader/hidden/|grader/mutants/|grader/adversarial/|grader/e2e_test\.sh$|grader/e2e_lib\.sh$|grader/earlier_labs_test\.sh$|grader/handout_test\.sh$|grader/batch|grader/gradescope/|grader/consistency/|docs/instructors/|tools/new_lab/|\.ci/|\.github/)'
+INSTRUCTOR_ONLY='^(solution/|grader/hidden/|grader/mutants/|grader/adversarial/|grader/e2e_test\.sh$|grader/e2e_lib\.sh$|grader/earlier_labs_test\.sh$|grader/handout_test\.sh$|grader/batch|grader/gradescope/|grader/consistency/|docs/instructors/|tools/new_lab/|tools/build/api_boundary_test\.sh$|\.ci/|\.github/)'
 unreleased_re='^$'
 for lab in "${unreleased[@]}"; do
   unreleased_re+="|^(labs|skeleton|grader/hidden)/$lab/|^docs/labs/($lab|${lab//_/-})\.md$"
