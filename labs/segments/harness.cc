@@ -360,7 +360,7 @@ void SegmentProbe::StartAppend(NodeId node, int segment, std::vector<RedoRecord>
   AppendRequest request;
   request.set_pg(0);
   request.set_segment(segment);
-  for (RedoRecord& record : records) *request.add_records() = std::move(record);
+  for (size_t k = 0; k < records.size(); ++k) *request.add_records() = std::move(records[k]);
   ctx().rpc().Call(node, kAppend, request, timeout, std::move(done));
 }
 

@@ -110,12 +110,12 @@ void WriterNode::SendLowWaterMark() {
     if (!running_reads_.empty()) mark = std::min(mark, running_reads_.begin()->first);
     for (int s = 0; s < kSegmentsPerPg; ++s) mark = std::min(mark, shipper_->known_scl(pg, s));
     if (mark == aurora::kNoLsn) continue;
-    for (int s = 0; s < kSegmentsPerPg; ++s) {
+    for (int segment = 0; segment < kSegmentsPerPg; ++segment) {
       LowWaterMarkRequest request;
       request.set_pg(pg);
-      request.set_segment(s);
+      request.set_segment(segment);
       request.set_low_water_mark(mark);
-      ctx().rpc().Call(pgs[pg][s], kLowWaterMark, request, options_.gc_interval,
+      ctx().rpc().Call(pgs[pg][segment], kLowWaterMark, request, options_.gc_interval,
                        [](absl::StatusOr<LowWaterMarkReply>) {});
     }
   }
