@@ -6,8 +6,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
 #include "labs/aurora/lsn_allocator.h"
 #include "labs/framework/record_log.h"
+#include "labs/framework/sim_test.h"
 #include "labs/segments/storage_node.h"
 
 namespace auroralab::segments {
@@ -397,6 +399,43 @@ absl::StatusOr<GossipReply> SegmentProbe::Gossip(World& world, NodeId node,
   ctx().rpc().Call(node, kGossip, request, timeout,
                    [result](absl::StatusOr<GossipReply> reply) { *result = std::move(reply); });
   return AwaitReply(world, result, timeout);
+}
+
+SegmentProbe& Probe(SegmentsCluster& cluster) {
+  return cluster.world().node<SegmentProbe>(cluster.probe());
+}
+
+absl::StatusOr<Lsn> AppendTo(SegmentsCluster& cluster, int i, std::vector<RedoRecord> records) {
+  absl::StatusOr<AppendReply> reply =
+      Probe(cluster).Append(cluster.world(), cluster.segment(i), i, std::move(records));
+  if (!reply.ok()) return reply.status();
+  return reply->scl();
+}
+
+void ExpectPagesAt(SegmentsCluster& cluster, int i, const std::vector<RedoRecord>& records,
+                   Lsn read_point, int num_pages) {
+  for (PageId page = 1; page <= static_cast<PageId>(num_pages); ++page) {
+    absl::StatusOr<ReadPageReply> got =
+        Probe(cluster).ReadPage(cluster.world(), cluster.segment(i), i, page, read_point);
+    ASSERT_OK(got) << "segment " << i << " page " << page << " at read point " << read_point;
+    const aurora::PageImage want = *aurora::MaterializePage(page, records, read_point);
+    EXPECT_EQ(got->page().SerializeAsString(), want.SerializeAsString())
+        << "segment " << i << " page " << page << " at read point " << read_point << ":\n got  "
+        << got->page().ShortDebugString() << "\n want " << want.ShortDebugString();
+  }
+}
+
+int DurableCopies(SegmentsCluster& cluster, int i, const std::string& needle) {
+  int copies = 0;
+  const std::string prefix = SegmentFilePrefix(0, i);
+  for (const auto& [name, file] : cluster.world().disk_state(cluster.segment(i)).files()) {
+    if (name.rfind(prefix, 0) != 0 || !file.durable_exists) continue;
+    for (size_t at = file.durable.find(needle); at != std::string::npos;
+         at = file.durable.find(needle, at + 1)) {
+      ++copies;
+    }
+  }
+  return copies;
 }
 
 }  // namespace auroralab::segments

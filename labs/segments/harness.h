@@ -191,6 +191,23 @@ class SegmentProbe : public Node {
                    Duration timeout = Seconds(1));
 };
 
+// Helpers of the one-segment tests, shared by the public and hidden tests.
+
+// The cluster's probe node.
+SegmentProbe& Probe(SegmentsCluster& cluster);
+
+// Appends `records` to segment i through the probe; returns its SCL.
+absl::StatusOr<Lsn> AppendTo(SegmentsCluster& cluster, int i,
+                             std::vector<aurora::RedoRecord> records);
+
+// Checks (with GoogleTest expectations) segment i's answer for every data
+// page 1..num_pages at `read_point` against the page `records` give.
+void ExpectPagesAt(SegmentsCluster& cluster, int i, const std::vector<aurora::RedoRecord>& records,
+                   Lsn read_point, int num_pages = 4);
+
+// The number of times `needle` occurs in segment i's durable files.
+int DurableCopies(SegmentsCluster& cluster, int i, const std::string& needle);
+
 }  // namespace auroralab::segments
 
 #endif  // AURORALAB_LABS_SEGMENTS_HARNESS_H_

@@ -40,42 +40,10 @@ namespace {
 using aurora::PageImage;
 using aurora::RedoRecord;
 
-SegmentProbe& Probe(SegmentsCluster& cluster) {
-  return cluster.world().node<SegmentProbe>(cluster.probe());
-}
-
-// Appends `records` to segment i through the probe; returns its SCL.
-absl::StatusOr<Lsn> AppendTo(SegmentsCluster& cluster, int i, std::vector<RedoRecord> records) {
-  absl::StatusOr<AppendReply> reply =
-      Probe(cluster).Append(cluster.world(), cluster.segment(i), i, std::move(records));
-  if (!reply.ok()) return reply.status();
-  return reply->scl();
-}
-
 std::vector<RedoRecord> Pick(const std::vector<RedoRecord>& all, std::vector<Lsn> lsns) {
   std::vector<RedoRecord> picked;
   for (Lsn lsn : lsns) picked.push_back(all.at(lsn - 1));
   return picked;
-}
-
-// Page `page` at `read_point` as the records say (the model).
-PageImage Expected(const std::vector<RedoRecord>& records, PageId page, Lsn read_point) {
-  return *aurora::MaterializePage(page, records, read_point);
-}
-
-// Checks segment i's answer for every data page at `read_point` against
-// the model built from `records`.
-void ExpectPagesAt(SegmentsCluster& cluster, int i, const std::vector<RedoRecord>& records,
-                   Lsn read_point, int num_pages = 4) {
-  for (PageId page = 1; page <= static_cast<PageId>(num_pages); ++page) {
-    absl::StatusOr<ReadPageReply> got =
-        Probe(cluster).ReadPage(cluster.world(), cluster.segment(i), i, page, read_point);
-    ASSERT_OK(got) << "segment " << i << " page " << page << " at read point " << read_point;
-    const PageImage want = Expected(records, page, read_point);
-    EXPECT_EQ(got->page().SerializeAsString(), want.SerializeAsString())
-        << "segment " << i << " page " << page << " at read point " << read_point << ":\n got  "
-        << got->page().ShortDebugString() << "\n want " << want.ShortDebugString();
-  }
 }
 
 // Durable bytes of segment i's files on its node's disk.
@@ -86,20 +54,6 @@ size_t DurableBytes(SegmentsCluster& cluster, int i) {
     if (name.rfind(prefix, 0) == 0 && file.durable_exists) bytes += file.durable.size();
   }
   return bytes;
-}
-
-// The number of times `needle` occurs in segment i's durable files.
-int DurableCopies(SegmentsCluster& cluster, int i, const std::string& needle) {
-  int copies = 0;
-  const std::string prefix = SegmentFilePrefix(0, i);
-  for (const auto& [name, file] : cluster.world().disk_state(cluster.segment(i)).files()) {
-    if (name.rfind(prefix, 0) != 0 || !file.durable_exists) continue;
-    for (size_t at = file.durable.find(needle); at != std::string::npos;
-         at = file.durable.find(needle, at + 1)) {
-      ++copies;
-    }
-  }
-  return copies;
 }
 
 // ---------------------------------------------------------------------------

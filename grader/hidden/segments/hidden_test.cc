@@ -28,50 +28,9 @@ namespace {
 using aurora::PageImage;
 using aurora::RedoRecord;
 
-SegmentProbe& Probe(SegmentsCluster& cluster) {
-  return cluster.world().node<SegmentProbe>(cluster.probe());
-}
-
-// Appends `records` to segment i through the probe; returns its SCL.
-absl::StatusOr<Lsn> AppendTo(SegmentsCluster& cluster, int i, std::vector<RedoRecord> records) {
-  absl::StatusOr<AppendReply> reply =
-      Probe(cluster).Append(cluster.world(), cluster.segment(i), i, std::move(records));
-  if (!reply.ok()) return reply.status();
-  return reply->scl();
-}
-
 // Records `from`..`to` (LSNs, inclusive) of `all`.
 std::vector<RedoRecord> Range(const std::vector<RedoRecord>& all, Lsn from, Lsn to) {
   return std::vector<RedoRecord>(all.begin() + (from - 1), all.begin() + to);
-}
-
-// Checks segment i's answer for every data page at `read_point` against
-// the page the records say.
-void ExpectPagesAt(SegmentsCluster& cluster, int i, const std::vector<RedoRecord>& records,
-                   Lsn read_point, int num_pages = 4) {
-  for (PageId page = 1; page <= static_cast<PageId>(num_pages); ++page) {
-    absl::StatusOr<ReadPageReply> got = Probe(cluster).ReadPage(
-        cluster.world(), cluster.segment(i), i, page, read_point);
-    ASSERT_OK(got) << "segment " << i << " page " << page << " at read point " << read_point;
-    const PageImage want = *aurora::MaterializePage(page, records, read_point);
-    EXPECT_EQ(got->page().SerializeAsString(), want.SerializeAsString())
-        << "segment " << i << " page " << page << " at read point " << read_point << ":\n got  "
-        << got->page().ShortDebugString() << "\n want " << want.ShortDebugString();
-  }
-}
-
-// The number of times `needle` occurs in segment i's durable files.
-int DurableCopies(SegmentsCluster& cluster, int i, const std::string& needle) {
-  int copies = 0;
-  const std::string prefix = SegmentFilePrefix(0, i);
-  for (const auto& [name, file] : cluster.world().disk_state(cluster.segment(i)).files()) {
-    if (name.rfind(prefix, 0) != 0 || !file.durable_exists) continue;
-    for (size_t at = file.durable.find(needle); at != std::string::npos;
-         at = file.durable.find(needle, at + 1)) {
-      ++copies;
-    }
-  }
-  return copies;
 }
 
 aurora::WorkloadOptions KvWorkload(int clients, int transactions, int keys_per_put = 2) {
@@ -132,9 +91,9 @@ TEST(SegmentsHidden, TheSclCountsOnlySyncedRecords) {
     cluster.RestartSegment(3);
     absl::StatusOr<Lsn> after = AppendTo(cluster, 3, {});
     ASSERT_OK(after);
-    EXPECT_GE(*after, reported)
-        << "the segment reported SCL " << reported << " and then lost records below it in a "
-        << "crash: only records covered by a completed sync count";
+    EXPECT_GE(*after, reported) << "the segment reported SCL " << reported
+                                << " and then lost records below it in a "
+                                << "crash: only records covered by a completed sync count";
     EXPECT_EQ(reported, 5u) << "the first sync covered records 1-5 only";
   });
 }
@@ -295,7 +254,8 @@ TEST(SegmentsHidden, RestartsDuringGossipLoseNothing) {
     cluster.CutWriterFrom({4, 5});
     for (int k = 1; k <= 30; ++k) {
       const int i = 4 + k % 2;
-      world.At(Millis(7 * k), "crash a gossiping segment", [&cluster, i] { cluster.CrashSegment(i); });
+      world.At(Millis(7 * k), "crash a gossiping segment",
+               [&cluster, i] { cluster.CrashSegment(i); });
       world.At(Millis(7 * k + 3), "restart it", [&cluster, i] { cluster.RestartSegment(i); });
     }
     RunAndCheck(cluster);
@@ -378,9 +338,8 @@ TEST(SegmentsHidden, TheAllocationLimitIsExact) {
     ship({{"k6", "e"}}, 2);
     cluster.StartPutAll({{"k12", "f"}, {"k13", "f"}, {"k14", "f"}});
     world.RunFor(Millis(300));
-    EXPECT_EQ(last_shipped(), vdl + 6)
-        << "an MTR of LSNs " << vdl + 7 << ".." << vdl + 9 << " crosses VDL + LAL = " << vdl + 8
-        << ": refuse it whole";
+    EXPECT_EQ(last_shipped(), vdl + 6) << "an MTR of LSNs " << vdl + 7 << ".." << vdl + 9
+                                       << " crosses VDL + LAL = " << vdl + 8 << ": refuse it whole";
     EXPECT_OK(cluster.CheckSignals());
     world.network().Heal();
     EXPECT_TRUE(world.RunUntil([&] { return cluster.acked_commits() == 7; }, Seconds(5)))
@@ -417,9 +376,8 @@ TEST(SegmentsHidden, EveryStepOfTheLogMovesVdlExactly) {
     }
     world.RunFor(Millis(20));
     ASSERT_OK(*failure) << "a transaction failed";
-    ASSERT_FALSE(cluster.shipped().empty())
-        << "no record was shipped; the shipper's last refusal: "
-        << cluster.writer_node().last_refusal();
+    ASSERT_FALSE(cluster.shipped().empty()) << "no record was shipped; the shipper's last refusal: "
+                                            << cluster.writer_node().last_refusal();
     const Lsn last = cluster.shipped().rbegin()->first;
     for (Lsn cap = 1; cap <= last; ++cap) {
       // Four segments reach `cap`; the other two stay one step behind.
