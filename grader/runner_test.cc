@@ -138,10 +138,10 @@ TEST_F(RunGtestTest, PlantedLinksAndFifosAreNotCopiedOrFollowed) {
 }
 
 TEST_F(RunGtestTest, AVerdictThatChangesOnARerunIsReportedAsNondeterministic) {
-  // Fake.FlipsACoin fails and then passes with probability 1/4 per try; 40
-  // tries all missing that has probability (3/4)^40, about 1e-5.
+  // Fake.FlipsACoin fails and then passes with probability 1/4 per try; 80
+  // tries all missing that has probability (3/4)^80, about 1e-10.
   bool flagged = false;
-  for (int i = 0; i < 40 && !flagged; ++i) {
+  for (int i = 0; i < 80 && !flagged; ++i) {
     const absl::StatusOr<GtestOutcome> outcome =
         RunGtestCheckingDeterminism(Spec("Fake.FlipsACoin"));
     ASSERT_TRUE(outcome.ok()) << outcome.status();
@@ -152,7 +152,7 @@ TEST_F(RunGtestTest, AVerdictThatChangesOnARerunIsReportedAsNondeterministic) {
                 HasSubstr("NONDETERMINISTIC: a second run of the same seeds passed"));
     EXPECT_THAT(outcome->reason, HasSubstr("ctx().rng()"));
   }
-  EXPECT_TRUE(flagged) << "40 tries never saw a failure followed by a pass";
+  EXPECT_TRUE(flagged) << "80 tries never saw a failure followed by a pass";
 }
 
 TEST_F(RunGtestTest, ADeterministicFailureIsNotCalledNondeterministic) {
