@@ -98,8 +98,8 @@ struct Options {
   std::string root;
   std::string impl;  // empty: default
   std::string submission;
-  std::string deadline;       // seconds, validated in Run()
-  std::string build_timeout;  // seconds, validated in Run()
+  std::string deadline;         // seconds, validated in Run()
+  std::string build_timeout;    // seconds, validated in Run()
   std::string compiler_memory;  // GiB, validated in Run()
   std::vector<std::string> labs;
   std::string out;
@@ -532,15 +532,10 @@ absl::Status Grader::StageSubmission(const std::vector<const Lab*>& labs,
   // (an earlier lab's file that cannot be used fails the lab built on it).
   std::vector<std::string> student_files;
   std::map<std::string, std::string> lab_of_file;
-  for (const Lab* lab : labs) {
-    for (const std::string& file : lab->student_files()) {
-      if (lab_of_file.emplace(file, lab->name()).second) student_files.push_back(file);
-    }
-  }
-  for (const Lab* lab : labs) {
-    if (lab->earlier_labs() != CUMULATIVE) continue;  // ISOLATED: the reference's
-    for (const std::string& earlier : lab->depends_on_labs()) {
-      for (const std::string& file : LabNamed(earlier).student_files()) {
+  for (const bool own : {true, false}) {
+    for (const Lab* lab : labs) {
+      for (const auto& [owner, file] : GradedFiles(*lab)) {
+        if ((owner == lab) != own) continue;
         if (lab_of_file.emplace(file, lab->name()).second) student_files.push_back(file);
       }
     }

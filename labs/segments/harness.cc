@@ -41,15 +41,13 @@ class ScriptedSegment : public Node {
         (void)AppendRecord(ctx().disk(), absl::StrCat(SegmentFilePrefix(0, index_), "log"),
                            record.SerializeAsString());
         records_[record.lsn()] = record;
+        next_by_prev_[record.prev_lsn_in_pg()] = record.lsn();
       }
       // The SCL over what this sync covers: records written so far.
       Lsn covered = scl_;
-      while (true) {
-        auto next = std::find_if(records_.begin(), records_.end(), [covered](const auto& entry) {
-          return entry.second.prev_lsn_in_pg() == covered && entry.first > covered;
-        });
-        if (next == records_.end()) break;
-        covered = next->first;
+      for (auto next = next_by_prev_.find(covered); next != next_by_prev_.end();
+           next = next_by_prev_.find(covered)) {
+        covered = next->second;
       }
       ctx().disk().Sync([this, covered, out = std::move(out)](absl::Status synced) {
         if (!synced.ok()) return out.Fail(absl::UnavailableError("sync failed"));
@@ -86,6 +84,7 @@ class ScriptedSegment : public Node {
  private:
   int index_;
   std::map<Lsn, RedoRecord> records_;
+  std::map<Lsn, Lsn> next_by_prev_;  // backlink -> the record that has it
   Lsn scl_ = aurora::kNoLsn;
 };
 
@@ -231,14 +230,9 @@ int SegmentsCluster::DisksDurablyHolding(const RedoRecord& record) {
       ++holding;
       continue;
     }
-    const std::string prefix = SegmentFilePrefix(record.pg(), i);
-    for (const auto& [name, file] : world_.disk_state(segments_[i]).files()) {
-      if (name.rfind(prefix, 0) != 0 || !file.durable_exists) continue;
-      if (file.durable.find(needle) != std::string::npos) {
-        if (options_.gc_interval == 0) seen_durable_.insert({i, record.lsn()});
-        ++holding;
-        break;
-      }
+    if (DurableCopies(*this, i, needle) > 0) {
+      if (options_.gc_interval == 0) seen_durable_.insert({i, record.lsn()});
+      ++holding;
     }
   }
   return holding;
