@@ -39,8 +39,8 @@ elapsed=$((SECONDS - start))
 build_seconds="$(sed -nE 's/.*building .* ok \(([0-9]+)\.[0-9]s\)$/\1/p' "$tmp/ref2.log" | awk '{ s += $1 } END { print s + 0 }')"
 after_build=$((elapsed - build_seconds))
 # A measurement, not a check: on a shared 2-core machine a time limit here
-# fails for reasons that have nothing to do with the grader. The figures
-# quoted in docs/instructors/README.md come from this line on a quiet machine.
+# fails for reasons that have nothing to do with the grader. The figure
+# quoted in docs/instructors/README.md ("Time budget") comes from this line.
 printf 'e2e:   grading the reference took %ss, %ss of it after the build\n' "$elapsed" \
   "$after_build" >&2
 diff <(grep -E '"(name|score|status)"' "$tmp/ref/results.json") \
