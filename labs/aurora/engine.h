@@ -136,6 +136,17 @@ class Engine {
   // (FailedPrecondition).
   absl::Status Abort(TxnId txn);
 
+  // Lab 3: undoes transaction `txn`, which a crashed writer left in doubt
+  // (its changes survived recovery, its COMMIT record did not). Each entry
+  // of `undo` is the change of one UNDO record: it sets `key` back to the
+  // value it had before the transaction (new_* = the PUT's old_*, old_* =
+  // the PUT's new_*). Takes every key's lock at once, so call it before new
+  // transactions touch those keys; then ships the UNDO records (one MTR per
+  // page, pages ascending) and one ABORT record, and `done` gets the ABORT's
+  // LSN once it is durable. FailedPrecondition if `txn` is open here,
+  // InvalidArgument for an empty `undo` or a key outside the layout.
+  void Undo(TxnId txn, std::vector<Change> undo, CommitDone done);
+
   // One-call transactions. Transfer moves `amount` from `from` to `to`
   // (values are decimal integers, a missing key is 0); it aborts with
   // FailedPrecondition if `from` holds less than `amount`. PutAll writes
@@ -176,6 +187,7 @@ class Engine {
   };
   struct Shipment {
     TxnId txn = 0;
+    bool is_commit = true;
     std::vector<std::vector<RedoRecord>> mtrs;  // data MTRs, then the COMMIT MTR
     size_t next = 0;                            // first MTR not yet accepted
     CommitDone done;
@@ -183,6 +195,7 @@ class Engine {
   struct AwaitingAck {
     TxnId txn = 0;
     CommitDone done;
+    bool is_commit = true;  // false for an undo's ABORT (not a commit)
   };
 
   // Runs `then` once `txn` holds `key` (at once if it already does).

@@ -20,6 +20,10 @@
 //     acknowledges commits and (in lab 3) recovery truncates at VDL.
 //   - LSN allocation limit: refuse (Unavailable, allocating nothing) an MTR
 //     whose last LSN would exceed VDL + lal. The engine offers it again.
+//   - TODO(lab3): continue the log where options.start says: the first
+//     LSN, each PG's backlink and the starting VDL; the allocation limit
+//     counts from max(VDL, start.next_lsn - 1). (aurora::LsnAllocator's
+//     constructor takes the first two; a new volume's start is LSN 1.)
 //
 // SegmentPageReader must guarantee:
 //   - ReadPage(page, read_point): ask ONE segment of the page's PG whose

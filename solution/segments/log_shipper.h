@@ -20,6 +20,9 @@
 //     acknowledges commits and (in lab 3) recovery truncates at VDL.
 //   - LSN allocation limit: refuse (Unavailable, allocating nothing) an MTR
 //     whose last LSN would exceed VDL + lal. The engine offers it again.
+//   - Lab 3: continue the log where options.start says: the first LSN, each
+//     PG's backlink and the starting VDL; the allocation limit counts from
+//     max(VDL, start.next_lsn - 1).
 //
 // SegmentPageReader must guarantee:
 //   - ReadPage(page, read_point): ask ONE segment of the page's PG whose
@@ -49,7 +52,8 @@ class SegmentLogShipper : public LogShipper {
   SegmentLogShipper(NodeContext& ctx, const LogShipperOptions& options);
 
   // Numbers `mtr`, ships it, returns it numbered; Unavailable (nothing
-  // allocated) if its last LSN would exceed vdl() + lal.
+  // allocated) if its last LSN would exceed max(vdl(), start.next_lsn - 1)
+  // + lal.
   absl::StatusOr<std::vector<aurora::RedoRecord>> Append(
       std::vector<aurora::RedoRecord> mtr) override;
   void SetDurableListener(DurableListener listener) override { listener_ = std::move(listener); }
