@@ -42,7 +42,7 @@ void BM_RecoveryTime(benchmark::State& state) {
     world_options.keep_trace = false;
     World world(world_options);
     RecoveryClusterOptions options;
-    options.num_keys = 64;
+    options.num_keys = 1024;
     options.keys_per_page = 8;
     options.lal = 1000;
     options.gc_interval = Millis(5);
