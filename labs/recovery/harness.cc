@@ -130,7 +130,8 @@ RecoveryCluster::RecoveryCluster(World& world, RecoveryClusterOptions options)
     }
     writers_.push_back(world_.AddNode(absl::StrCat("w", k), 0, *std::move(made)));
   }
-  probe_ = world_.AddNode("probe", 0, [](NodeContext& ctx) { return std::make_unique<Probe>(ctx); });
+  probe_ =
+      world_.AddNode("probe", 0, [](NodeContext& ctx) { return std::make_unique<Probe>(ctx); });
 }
 
 FencedReplica& RecoveryCluster::fenced(int i) {
@@ -150,8 +151,7 @@ absl::Status RecoveryCluster::AwaitOpen(int k, Duration max) {
       [this, k] {
         if (!world_.IsUp(writer(k))) return true;
         const RecoveringWriter::Phase phase = writer_node(k).phase();
-        return phase == RecoveringWriter::Phase::kOpen ||
-               phase == RecoveringWriter::Phase::kFailed;
+        return phase == RecoveringWriter::Phase::kOpen || phase == RecoveringWriter::Phase::kFailed;
       },
       max);
   if (!world_.IsUp(writer(k))) {
@@ -295,10 +295,12 @@ void RecoveryCluster::StartPutAll(int k, std::vector<std::pair<std::string, std:
   });
 }
 
-absl::StatusOr<Lsn> RecoveryCluster::PutAll(
-    int k, std::vector<std::pair<std::string, std::string>> writes, Duration max) {
+absl::StatusOr<Lsn> RecoveryCluster::PutAll(int k,
+                                            std::vector<std::pair<std::string, std::string>> writes,
+                                            Duration max) {
   auto result = std::make_shared<std::optional<absl::StatusOr<Lsn>>>();
-  StartPutAll(k, std::move(writes), [result](absl::StatusOr<Lsn> lsn) { *result = std::move(lsn); });
+  StartPutAll(k, std::move(writes),
+              [result](absl::StatusOr<Lsn> lsn) { *result = std::move(lsn); });
   return RunFor(k, result, max, "PutAll");
 }
 
@@ -328,7 +330,8 @@ absl::Status RecoveryCluster::CheckBankTotal(int k, int64_t total, Duration max)
 
 absl::Status RecoveryCluster::SetUpBank(int k, int64_t balance) {
   std::vector<std::pair<std::string, std::string>> balances;
-  for (const std::string& key : layout_.AllKeys()) balances.emplace_back(key, absl::StrCat(balance));
+  for (const std::string& key : layout_.AllKeys())
+    balances.emplace_back(key, absl::StrCat(balance));
   absl::StatusOr<Lsn> done = PutAll(k, std::move(balances));
   return done.ok() ? absl::OkStatus() : done.status();
 }
@@ -346,7 +349,8 @@ absl::StatusOr<Reply> RecoveryCluster::ProbeCall(int i, const Method<Request, Re
   return **result;
 }
 
-absl::StatusOr<segments::AppendReply> RecoveryCluster::Append(int i, std::vector<RedoRecord> records,
+absl::StatusOr<segments::AppendReply> RecoveryCluster::Append(int i,
+                                                              std::vector<RedoRecord> records,
                                                               Duration timeout) {
   segments::AppendRequest request;
   request.set_pg(0);
@@ -392,14 +396,15 @@ absl::StatusOr<segments::ReadPageReply> RecoveryCluster::ReadPage(int i, aurora:
   return ProbeCall(i, segments::kReadPage, request, timeout);
 }
 
-absl::Status RecoveryCluster::Establish(const TruncationSet& set, const std::vector<int>& segments) {
+absl::Status RecoveryCluster::Establish(const TruncationSet& set,
+                                        const std::vector<int>& segments) {
   for (int i : segments) {
     absl::StatusOr<TruncateReply> reply = Truncate(i, set);
     if (!reply.ok()) return reply.status();
     if (!reply->accepted()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "segment ", i, " refused the truncation set of epoch ", set.epoch(),
-          " (it has epoch ", reply->epoch(), ")"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("segment ", i, " refused the truncation set of epoch ", set.epoch(),
+                       " (it has epoch ", reply->epoch(), ")"));
     }
   }
   return absl::OkStatus();

@@ -11,10 +11,11 @@ absl::Status ValidateRecoveringWriterOptions(const RecoveringWriterOptions& opti
   if (absl::Status s = segments::ValidateWriterOptions(options.writer); !s.ok()) return s;
   if (absl::Status s = ValidateRecoveryOptions(options.recovery); !s.ok()) return s;
   if (options.writer.shipper.lal != options.recovery.lal) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "RecoveringWriterOptions: the shipper's lal (", options.writer.shipper.lal,
-        ") and the recovery's (", options.recovery.lal, ") differ: recovery bounds what an old "
-        "writer allocated by the same limit"));
+    return absl::InvalidArgumentError(absl::StrCat("RecoveringWriterOptions: the shipper's lal (",
+                                                   options.writer.shipper.lal,
+                                                   ") and the recovery's (", options.recovery.lal,
+                                                   ") differ: recovery bounds what an old "
+                                                   "writer allocated by the same limit"));
   }
   if (options.writer.shipper.placement.pgs != options.recovery.placement.pgs) {
     return absl::InvalidArgumentError(
@@ -45,7 +46,8 @@ void RecoveringWriter::BeginRecovery() {
   phase_ = Phase::kRecovering;
   started_at_ = ctx().Now();
   recovery_ = NewRecovery(ctx(), options_.recovery);
-  recovery_->Run([this](absl::StatusOr<RecoveredVolume> result) { OnRecovered(std::move(result)); });
+  recovery_->Run(
+      [this](absl::StatusOr<RecoveredVolume> result) { OnRecovered(std::move(result)); });
 }
 
 absl::Status RecoveringWriter::CheckResult(const RecoveredVolume& volume) const {
@@ -63,9 +65,9 @@ absl::Status RecoveringWriter::CheckResult(const RecoveredVolume& volume) const 
     }
     for (const aurora::Change& change : changes) {
       if (!options_.writer.engine.layout.PageOf(change.key()).ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("an undo of transaction ", txn, " names key \"", change.key(),
-                         "\", which the layout does not have"));
+        return absl::InvalidArgumentError(absl::StrCat("an undo of transaction ", txn,
+                                                       " names key \"", change.key(),
+                                                       "\", which the layout does not have"));
       }
     }
   }
@@ -95,8 +97,8 @@ void RecoveringWriter::OnRecovered(absl::StatusOr<RecoveredVolume> result) {
     for (const TruncationRange& range : volume.truncations.ranges()) {
       bool known = false;
       for (const aurora::Truncation& t : history->truncations) {
-        known = known || (t.first == range.first() && t.last == range.last() &&
-                          t.epoch == range.epoch());
+        known = known ||
+                (t.first == range.first() && t.last == range.last() && t.epoch == range.epoch());
       }
       if (!known) {
         history->truncations.push_back({range.first(), range.last(), range.epoch(), ctx().Now()});

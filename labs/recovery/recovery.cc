@@ -17,8 +17,7 @@ std::string FenceFile(PgId pg, int index) {
 }
 
 absl::Status ValidateRecoveryOptions(const RecoveryOptions& options) {
-  if (absl::Status placement = segments::ValidatePlacement(options.placement);
-      !placement.ok()) {
+  if (absl::Status placement = segments::ValidatePlacement(options.placement); !placement.ok()) {
     return placement;
   }
   if (options.placement.pgs.size() != 1) {

@@ -9,6 +9,8 @@
 //
 // Each scripted test fails deterministically, on every seed, for the
 // classic mistake its comment names; the seeds add breadth.
+#include "labs/recovery/recovery.h"
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -23,7 +25,6 @@
 #include "labs/framework/sim_test.h"
 #include "labs/framework/world.h"
 #include "labs/recovery/harness.h"
-#include "labs/recovery/recovery.h"
 
 namespace auroralab::recovery {
 namespace {
@@ -148,7 +149,8 @@ TEST(RecoveryPartA, TruncatedRecordsVanishAndStayGoneDespiteGossip) {
     const aurora::VolumeLayout& layout = cluster.layout();
     std::vector<RedoRecord> records;
     for (int n = 0; n < 10; ++n) {
-      records.push_back(OldRecord(layout, PUT, 1 + n, kOld, layout.KeyName(n), absl::StrCat("v", n)));
+      records.push_back(
+          OldRecord(layout, PUT, 1 + n, kOld, layout.KeyName(n), absl::StrCat("v", n)));
     }
     Chain(records, 101, 0, {101, 102, 103, 104, 105, 106, 107, 108, 109, 110});
     OldWriterLeft(cluster, records, {});
@@ -168,8 +170,7 @@ TEST(RecoveryPartA, TruncatedRecordsVanishAndStayGoneDespiteGossip) {
       EXPECT_EQ(cluster.DurableCopies(0, records[n]), 0)
           << "record " << records[n].lsn() << " is annulled but still on segment 0's disk";
     }
-    absl::StatusOr<segments::ReadPageReply> page =
-        cluster.ReadPage(0, records[7].page(), 105);
+    absl::StatusOr<segments::ReadPageReply> page = cluster.ReadPage(0, records[7].page(), 105);
     ASSERT_OK(page);
     for (const aurora::Slot& slot : page->page().slots()) {
       EXPECT_NE(slot.value(), "v7") << "an annulled record was applied to a page";
@@ -370,8 +371,8 @@ TEST(RecoveryPartB, TheRangeCoversEverythingTheOldWriterMayStillSend) {
         << "the range must reach max(VDL, the highest range end in force) + LAL";
     for (int i : AllSegments()) {
       EXPECT_EQ(cluster.DurableCopies(i, straggler), 0)
-          << "the old writer's straggler at LSN " << straggler.lsn()
-          << " survived on segment " << i;
+          << "the old writer's straggler at LSN " << straggler.lsn() << " survived on segment "
+          << i;
     }
     EXPECT_OK(cluster.CheckQuiet());
   });
@@ -438,8 +439,7 @@ TEST(RecoveryPartB, TheOldWriterIsFencedBeforeTheStatesAreRead) {
     world.SetDeliveryObserver(nullptr);
     world.RunFor(Millis(300));
     EXPECT_GT(acked_before, 0u);
-    EXPECT_OK(cluster.CheckAll())
-        << "an acknowledged commit of the old writer was truncated away";
+    EXPECT_OK(cluster.CheckAll()) << "an acknowledged commit of the old writer was truncated away";
     EXPECT_OK(cluster.PutAll(1, {{cluster.layout().KeyName(0), "after"}}));
   });
 }
@@ -454,8 +454,10 @@ TEST(RecoveryPartB, TheTruncationIsDurableOnAWriteQuorumBeforeTheWriterOpens) {
     ASSERT_OK(cluster.status());
     cluster.TakeOver(0);
     ASSERT_TRUE(world.RunUntil(
-        [&] { return cluster.writer_node(0).phase() != RecoveringWriter::Phase::kRecovering &&
-                     cluster.writer_node(0).phase() != RecoveringWriter::Phase::kStandby; },
+        [&] {
+          return cluster.writer_node(0).phase() != RecoveringWriter::Phase::kRecovering &&
+                 cluster.writer_node(0).phase() != RecoveringWriter::Phase::kStandby;
+        },
         Seconds(5)));
     for (int i : AllSegments()) cluster.CrashSegment(i);
     for (int i : AllSegments()) cluster.RestartSegment(i);
@@ -465,8 +467,8 @@ TEST(RecoveryPartB, TheTruncationIsDurableOnAWriteQuorumBeforeTheWriterOpens) {
     for (int i : AllSegments()) {
       holding += cluster.fenced(i).truncations().epoch() == epoch ? 1 : 0;
     }
-    EXPECT_GE(holding, kWriteQuorum) << "the writer opened with its truncation set on only "
-                                     << holding << " segment disks";
+    EXPECT_GE(holding, kWriteQuorum)
+        << "the writer opened with its truncation set on only " << holding << " segment disks";
   });
 }
 
@@ -494,10 +496,10 @@ void CrashWriterAt(RecoveryCluster& cluster, int k, CrashPoint point) {
 // and never committed.
 std::vector<RedoRecord> InDoubtLog(RecoveryCluster& cluster) {
   const aurora::VolumeLayout& layout = cluster.layout();
-  std::vector<RedoRecord> records = {
-      OldRecord(layout, PUT, 1, kOld, layout.KeyName(1), "x"), OldRecord(layout, COMMIT, 1, kOld),
-      OldRecord(layout, PUT, 2, kOld, layout.KeyName(1), "y", "x"),
-      OldRecord(layout, PUT, 2, kOld, layout.KeyName(9), "z")};
+  std::vector<RedoRecord> records = {OldRecord(layout, PUT, 1, kOld, layout.KeyName(1), "x"),
+                                     OldRecord(layout, COMMIT, 1, kOld),
+                                     OldRecord(layout, PUT, 2, kOld, layout.KeyName(1), "y", "x"),
+                                     OldRecord(layout, PUT, 2, kOld, layout.KeyName(9), "z")};
   Chain(records, 101, 0, {101, 102, 103, 104});
   OldWriterLeft(cluster, records, {});
   cluster.RecordAcked(1, 102);
@@ -562,8 +564,8 @@ TEST(RecoveryPartB, TwoRecoveriesRaceAndTheEpochPicksOneWinner) {
     EXPECT_OK(cluster.PutAll(winner, {{cluster.layout().KeyName(2), "winner"}}));
     for (int k : open) {
       if (k == winner) continue;
-      absl::StatusOr<Lsn> loser = cluster.PutAll(k, {{cluster.layout().KeyName(3), "loser"}},
-                                                 Seconds(1));
+      absl::StatusOr<Lsn> loser =
+          cluster.PutAll(k, {{cluster.layout().KeyName(3), "loser"}}, Seconds(1));
       EXPECT_FALSE(loser.ok()) << "w" << k << " (epoch " << cluster.recovered(k).epoch
                                << ") committed although w" << winner << " (epoch "
                                << cluster.recovered(winner).epoch << ") fenced it";
@@ -658,8 +660,8 @@ TEST(RecoverySystem, SegmentCrashesWithTornTailsDuringRecovery) {
       world.RunFor(Millis(15));
     }
     ASSERT_OK(cluster.AwaitUndo(1, Seconds(10)));
-    ASSERT_TRUE(world.RunUntil([&] { return cluster.writer_node(1).workload()->done(); },
-                               Seconds(30)));
+    ASSERT_TRUE(
+        world.RunUntil([&] { return cluster.writer_node(1).workload()->done(); }, Seconds(30)));
     EXPECT_OK(cluster.writer_node(1).workload()->stats().first_violation);
     EXPECT_OK(cluster.CheckQuiet());
   });
@@ -686,8 +688,8 @@ TEST(RecoverySystem, AWriterCrashBetweenAnyTwoEventsOfABankWorkload) {
     ASSERT_TRUE(world.RunUntil([&] { return !world.IsUp(cluster.writer(0)); }, Seconds(30)));
     cluster.TakeOver(1);
     ASSERT_OK(cluster.AwaitUndo(1));
-    ASSERT_TRUE(world.RunUntil([&] { return cluster.writer_node(1).workload()->done(); },
-                               Seconds(30)));
+    ASSERT_TRUE(
+        world.RunUntil([&] { return cluster.writer_node(1).workload()->done(); }, Seconds(30)));
     EXPECT_OK(cluster.writer_node(1).workload()->stats().first_violation);
     EXPECT_OK(cluster.CheckBankTotal(1, 100 * cluster.layout().num_keys()));
     EXPECT_OK(cluster.CheckQuiet());
