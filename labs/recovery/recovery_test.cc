@@ -575,10 +575,11 @@ TEST(RecoveryPartB, TwoRecoveriesRaceAndTheEpochPicksOneWinner) {
   });
 }
 
-// Mistake: the old writer is only asked to stop (or the segments check the
-// epoch on some paths only). It is cut off from the new writer but not from
-// the segments, and keeps committing: after the takeover none of its
-// commits may be acknowledged, and none of its writes may be seen.
+// Mistake: the segments check the epoch on some paths only (or the old
+// writer is trusted to stop). The old writer is alive and reaches every
+// segment, and keeps committing while the new one takes over: after the
+// takeover none of its commits may be acknowledged, and none of its
+// writes may be seen.
 TEST(RecoveryPartB, TheOldWriterKeepsSendingAndAllOfItIsRefused) {
   RunSeeds([](World& world) {
     RecoveryClusterOptions options;
