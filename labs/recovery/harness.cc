@@ -177,6 +177,24 @@ absl::Status RecoveryCluster::AwaitUndo(int k, Duration max) {
   return writer_node(k).undo_status();
 }
 
+bool RecoveryCluster::AwaitCommits(int k, int n, Duration max) {
+  return world_.RunUntil(
+      [this, k, n] {
+        if (!world_.IsUp(writer(k)) || !writer_node(k).is_open()) return false;
+        const aurora::Workload* workload = writer_node(k).workload();
+        return workload != nullptr && workload->stats().committed >= n;
+      },
+      max);
+}
+
+int RecoveryCluster::AckedInEpoch(Epoch epoch) const {
+  int acked = 0;
+  for (const aurora::AckedCommit& commit : history_.acked) {
+    acked += (commit.txn >> 32) == epoch ? 1 : 0;
+  }
+  return acked;
+}
+
 void RecoveryCluster::CutWriterFrom(int k, const std::vector<int>& segments) {
   for (int i : segments) {
     network().BlockLink(writer(k), segment(i));

@@ -103,6 +103,13 @@ class RecoveryCluster {
   // What writer k's recovery returned (it must be open).
   const RecoveredVolume& recovered(int k) { return *writer_node(k).recovered(); }
 
+  // Runs until writer k's workload has committed `n` transactions (the
+  // bank's set-up counts); false if it has not after `max`.
+  bool AwaitCommits(int k, int n, Duration max = Seconds(10));
+  // Commits acknowledged by writers of `epoch` (their transaction ids are
+  // epoch << 32 and up; recovering_writer.h).
+  int AckedInEpoch(Epoch epoch) const;
+
   // Transactions through writer k, run to completion in virtual time.
   absl::StatusOr<Lsn> PutAll(int k, std::vector<std::pair<std::string, std::string>> writes,
                              Duration max = Seconds(5));

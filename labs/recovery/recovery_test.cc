@@ -594,17 +594,10 @@ TEST(RecoveryPartB, TheOldWriterKeepsSendingAndAllOfItIsRefused) {
     cluster.TakeOver(1);
     ASSERT_OK(cluster.AwaitOpen(1));
     const Epoch old_epoch = cluster.recovered(0).epoch;
-    auto acked_by_old = [&] {
-      int n = 0;
-      for (const aurora::AckedCommit& c : cluster.history().acked) {
-        n += (c.txn >> 32) == old_epoch ? 1 : 0;
-      }
-      return n;
-    };
-    const int at_takeover = acked_by_old();
+    const int at_takeover = cluster.AckedInEpoch(old_epoch);
     world.RunFor(Millis(500));
     EXPECT_TRUE(world.IsUp(cluster.writer(0))) << "the old writer is still running";
-    EXPECT_EQ(acked_by_old(), at_takeover)
+    EXPECT_EQ(cluster.AckedInEpoch(old_epoch), at_takeover)
         << "the old writer acknowledged commits after the new one had opened";
     EXPECT_OK(cluster.CheckAll());
   });
@@ -682,9 +675,7 @@ TEST(RecoverySystem, AWriterCrashBetweenAnyTwoEventsOfABankWorkload) {
     RecoveryCluster cluster(world, options);
     ASSERT_OK(cluster.status());
     ASSERT_OK(cluster.AwaitOpen(0));
-    ASSERT_TRUE(world.RunUntil(
-        [&] { return cluster.writer_node(0).workload()->stats().committed >= 1; }, Seconds(5)))
-        << "the bank's set-up did not commit";
+    ASSERT_TRUE(cluster.AwaitCommits(0, 1)) << "the bank's set-up did not commit";
     world.CrashAfterEvents(cluster.writer(0), 1 + world.sim().rng().Uniform(3000));
     ASSERT_TRUE(world.RunUntil([&] { return !world.IsUp(cluster.writer(0)); }, Seconds(30)));
     cluster.TakeOver(1);
