@@ -194,7 +194,9 @@ void World::Deliver(Packet& packet) {
                        method.trace_hash, packet.call_id, packet.kind == PacketKind::kReply);
   slot.ctx->endpoint().OnPacket(packet);
   if (delivery_observer_) {
-    delivery_observer_(Delivery{
+    // Copied: the observer may replace or clear itself.
+    const std::function<void(const Delivery&)> observer = delivery_observer_;
+    observer(Delivery{
         .from = packet.from,
         .to = packet.to,
         .method = method.name,

@@ -138,8 +138,9 @@ class World {
     bool ok = true;  // a reply with OK status (always true for a request)
   };
   // Calls `observer` after every delivered packet was handled (null: none).
-  // It may crash nodes: "crash the writer right after the 4th reply to
-  // BumpEpoch reached it" is a named point inside recovery.
+  // It may crash nodes ("crash the writer right after the 4th reply to
+  // BumpEpoch reached it" is a named point inside recovery) and replace or
+  // clear itself.
   void SetDeliveryObserver(std::function<void(const Delivery&)> observer);
 
   // Runs until `done()` or until `max` more virtual time has passed.

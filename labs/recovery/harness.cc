@@ -193,6 +193,7 @@ void RecoveryCluster::OnAppend(int k, const std::vector<RedoRecord>& mtr) {
   if (shipped_incarnation_[k] != incarnation) {
     shipped_incarnation_[k] = incarnation;
     shipped_[k].clear();
+    checked_up_to_[k] = aurora::kNoLsn;
   }
   for (const RedoRecord& record : mtr) shipped_[k][record.lsn()] = record;
   const RecoveringWriter& node = writer_node(k);
@@ -243,7 +244,10 @@ void RecoveryCluster::OnDurable(int k, Lsn vdl) {
     return Violation(absl::StrCat("writer w", k, " reported VDL ", vdl,
                                   ", which is not a CPL (the last record of an MTR)"));
   }
-  for (auto r = shipped.begin(); r != shipped.end() && r->first <= vdl; ++r) {
+  // Records up to an earlier signal were checked then (GC may have folded
+  // them off the disks since).
+  Lsn& checked = checked_up_to_[k];
+  for (auto r = shipped.upper_bound(checked); r != shipped.end() && r->first <= vdl; ++r) {
     const int disks = DisksDurablyHolding(r->second);
     if (disks < kWriteQuorum) {
       return Violation(absl::StrCat("writer w", k, " reported VDL ", vdl, " at ",
@@ -251,8 +255,8 @@ void RecoveryCluster::OnDurable(int k, Lsn vdl) {
                                     " is durable on ", disks, " segment disks only"));
     }
   }
-  // Checked once: keep only what is above.
-  shipped.erase(shipped.begin(), std::prev(shipped.upper_bound(vdl)));
+  shipped.erase(shipped.begin(), shipped.upper_bound(checked));  // VDL only grows
+  checked = vdl;
 }
 
 void RecoveryCluster::RecordAcked(aurora::TxnId txn, Lsn commit_lsn) {
@@ -383,6 +387,8 @@ absl::StatusOr<segments::ReadPageReply> RecoveryCluster::ReadPage(int i, aurora:
   request.set_segment(i);
   request.set_page(page);
   request.set_read_point(read_point);
+  // The probe reads as the current writer would: with the segment's epoch.
+  if (world_.IsUp(segment(i))) request.set_volume_epoch(fenced(i).epoch());
   return ProbeCall(i, segments::kReadPage, request, timeout);
 }
 

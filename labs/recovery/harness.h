@@ -172,6 +172,7 @@ class RecoveryCluster {
   // What each writer incarnation shipped, by LSN (reset when it restarts).
   std::map<int, std::map<Lsn, aurora::RedoRecord>> shipped_;
   std::map<int, uint64_t> shipped_incarnation_;
+  std::map<int, Lsn> checked_up_to_;  // the disk oracle's progress per writer
   absl::Status first_violation_;
 };
 

@@ -470,8 +470,200 @@ TEST(RecoveryPartB, TheTruncationIsDurableOnAWriteQuorumBeforeTheWriterOpens) {
   });
 }
 
+// A named point inside recovery: right after the writer handled the n-th
+// OK reply of `method`.
+struct CrashPoint {
+  const char* method;
+  int nth;
+};
+
+// Crashes writer k at `point` (once), through the delivery observer.
+void CrashWriterAt(RecoveryCluster& cluster, int k, CrashPoint point) {
+  auto seen = std::make_shared<int>(0);
+  cluster.world().SetDeliveryObserver([&cluster, k, point, seen](const World::Delivery& d) {
+    if (d.to == cluster.writer(k) && d.reply && d.ok && d.method == point.method &&
+        ++*seen == point.nth) {
+      cluster.world().SetDeliveryObserver(nullptr);
+      cluster.CrashWriter(k);
+    }
+  });
+}
+
+// The scripted state of AnInDoubtTransactionIsUndoneWithItsOldValues:
+// transaction 1 committed k1 = x; transaction 2 changed k1 to y and k9 to z
+// and never committed.
+std::vector<RedoRecord> InDoubtLog(RecoveryCluster& cluster) {
+  const aurora::VolumeLayout& layout = cluster.layout();
+  std::vector<RedoRecord> records = {
+      OldRecord(layout, PUT, 1, kOld, layout.KeyName(1), "x"), OldRecord(layout, COMMIT, 1, kOld),
+      OldRecord(layout, PUT, 2, kOld, layout.KeyName(1), "y", "x"),
+      OldRecord(layout, PUT, 2, kOld, layout.KeyName(9), "z")};
+  Chain(records, 101, 0, {101, 102, 103, 104});
+  OldWriterLeft(cluster, records, {});
+  cluster.RecordAcked(1, 102);
+  return records;
+}
+
+// Mistake: a recovery that finds an earlier recovery's traces trusts them
+// (reuses its epoch, skips a step, or keeps its half-written set) instead
+// of redoing every step under a newer epoch. Four writers in turn crash at
+// four points inside recovery; the fifth finishes it.
+TEST(RecoveryPartB, RecoveryCrashedAtEachStepIsRedoneByTheNextWriter) {
+  RunSeeds([](World& world) {
+    RecoveryClusterOptions options = Scripted();
+    options.writers = 5;
+    RecoveryCluster cluster(world, options);
+    ASSERT_OK(cluster.status());
+    InDoubtLog(cluster);
+    const CrashPoint points[] = {{kBumpEpoch.name, kWriteQuorum},
+                                 {kSegmentState.name, kReadQuorum},
+                                 {segments::kGossip.name, 1},
+                                 {kTruncate.name, kWriteQuorum}};
+    for (int k = 0; k < 4; ++k) {
+      SCOPED_TRACE(absl::StrCat("writer w", k, " crashes after reply ", points[k].nth, " of ",
+                                points[k].method));
+      CrashWriterAt(cluster, k, points[k]);
+      cluster.TakeOver(k);
+      ASSERT_TRUE(world.RunUntil([&] { return !world.IsUp(cluster.writer(k)); }, Seconds(5)))
+          << "the writer never reached the crash point";
+    }
+    cluster.TakeOver(4);
+    ASSERT_OK(cluster.AwaitUndo(4));
+    const aurora::VolumeLayout& layout = cluster.layout();
+    EXPECT_EQ(*cluster.Get(4, layout.KeyName(1)), "x");
+    EXPECT_EQ(*cluster.Get(4, layout.KeyName(9)), std::nullopt);
+    EXPECT_OK(cluster.PutAll(4, {{layout.KeyName(2), "after"}}));
+    EXPECT_OK(cluster.CheckQuiet());
+  });
+}
+
+// Mistake: a recovery that sees a newer epoch carries on anyway (or two
+// writers pick the same epoch). Two standbys take over at the same
+// instant: in the end exactly one of them can commit.
+TEST(RecoveryPartB, TwoRecoveriesRaceAndTheEpochPicksOneWinner) {
+  RunSeeds([](World& world) {
+    RecoveryClusterOptions options = Scripted();
+    options.writers = 2;
+    RecoveryCluster cluster(world, options);
+    ASSERT_OK(cluster.status());
+    InDoubtLog(cluster);
+    cluster.TakeOver(0);
+    cluster.TakeOver(1);
+    world.RunFor(Seconds(2));
+    std::vector<int> open;
+    for (int k : {0, 1}) {
+      if (cluster.writer_node(k).phase() == RecoveringWriter::Phase::kOpen) open.push_back(k);
+    }
+    ASSERT_FALSE(open.empty()) << "neither racing recovery opened the database";
+    const int winner = *std::max_element(open.begin(), open.end(), [&](int a, int b) {
+      return cluster.recovered(a).epoch < cluster.recovered(b).epoch;
+    });
+    ASSERT_OK(cluster.AwaitUndo(winner));
+    EXPECT_OK(cluster.PutAll(winner, {{cluster.layout().KeyName(2), "winner"}}));
+    for (int k : open) {
+      if (k == winner) continue;
+      absl::StatusOr<Lsn> loser = cluster.PutAll(k, {{cluster.layout().KeyName(3), "loser"}},
+                                                 Seconds(1));
+      EXPECT_FALSE(loser.ok()) << "w" << k << " (epoch " << cluster.recovered(k).epoch
+                               << ") committed although w" << winner << " (epoch "
+                               << cluster.recovered(winner).epoch << ") fenced it";
+    }
+    EXPECT_EQ(*cluster.Get(winner, cluster.layout().KeyName(3)), std::nullopt);
+    EXPECT_OK(cluster.CheckQuiet());
+  });
+}
+
+// Mistake: the old writer is only asked to stop (or the segments check the
+// epoch on some paths only). It is cut off from the new writer but not from
+// the segments, and keeps committing: after the takeover none of its
+// commits may be acknowledged, and none of its writes may be seen.
+TEST(RecoveryPartB, TheOldWriterKeepsSendingAndAllOfItIsRefused) {
+  RunSeeds([](World& world) {
+    RecoveryClusterOptions options;
+    options.workload = aurora::WorkloadOptions{.kind = aurora::WorkloadKind::kKvPuts,
+                                               .clients = 2,
+                                               .transactions = 100000,
+                                               .think_time = Millis(1)};
+    RecoveryCluster cluster(world, options);
+    ASSERT_OK(cluster.status());
+    ASSERT_OK(cluster.AwaitOpen(0));
+    world.RunFor(Millis(100));
+    cluster.TakeOver(1);
+    ASSERT_OK(cluster.AwaitOpen(1));
+    const Epoch old_epoch = cluster.recovered(0).epoch;
+    auto acked_by_old = [&] {
+      int n = 0;
+      for (const aurora::AckedCommit& c : cluster.history().acked) {
+        n += (c.txn >> 32) == old_epoch ? 1 : 0;
+      }
+      return n;
+    };
+    const int at_takeover = acked_by_old();
+    world.RunFor(Millis(500));
+    EXPECT_TRUE(world.IsUp(cluster.writer(0))) << "the old writer is still running";
+    EXPECT_EQ(acked_by_old(), at_takeover)
+        << "the old writer acknowledged commits after the new one had opened";
+    EXPECT_OK(cluster.CheckAll());
+  });
+}
+
+// AZ+1: with a whole AZ and one more segment down, 3 segments answer: a
+// read quorum but no write quorum. The new writer cannot fence, so it must
+// wait (not open on 3) until a fourth segment is back.
+TEST(RecoveryPartB, WithAnAzAndOneMoreDownRecoveryWaitsForAWriteQuorum) {
+  RunSeeds([](World& world) {
+    RecoveryCluster cluster(world);
+    ASSERT_OK(cluster.status());
+    ASSERT_OK(cluster.AwaitOpen(0));
+    const std::string key = cluster.layout().KeyName(5);
+    ASSERT_OK(cluster.PutAll(0, {{key, "kept"}}));
+    cluster.CrashWriter(0);
+    for (int i : {0, 3, 1}) cluster.CrashSegment(i);  // AZ 0, then one more
+    cluster.TakeOver(1);
+    EXPECT_EQ(cluster.AwaitOpen(1, Seconds(1)).code(), absl::StatusCode::kDeadlineExceeded)
+        << "a recovery with 3 segments up cannot have fenced a write quorum";
+    cluster.RestartSegment(1);
+    ASSERT_OK(cluster.AwaitUndo(1));
+    EXPECT_EQ(*cluster.Get(1, key), "kept");
+    EXPECT_OK(cluster.CheckQuiet());
+  });
+}
+
 // ---------------------------------------------------------------------------
 // The system: real writers crashed anywhere.
+
+// Segment disks tear: every crash keeps part of an unsynced tail. Segments
+// crash and restart while a writer crashes and another recovers.
+TEST(RecoverySystem, SegmentCrashesWithTornTailsDuringRecovery) {
+  WorldOptions world_options;
+  world_options.disk.torn_write_probability = 1.0;
+  RunSeeds(world_options, [](World& world) {
+    RecoveryClusterOptions options;
+    options.workload = aurora::WorkloadOptions{.kind = aurora::WorkloadKind::kBank,
+                                               .clients = 3,
+                                               .transactions = 15,
+                                               .think_time = Micros(300)};
+    RecoveryCluster cluster(world, options);
+    ASSERT_OK(cluster.status());
+    ASSERT_OK(cluster.AwaitOpen(0));
+    world.RunFor(Millis(30));
+    cluster.CrashWriter(0);
+    cluster.TakeOver(1);
+    // One segment at a time goes down for a while: a write quorum stays.
+    for (int round = 0; round < 6; ++round) {
+      const int i = static_cast<int>(world.sim().rng().Uniform(kSegmentsPerPg));
+      cluster.CrashSegment(i);
+      world.RunFor(Millis(15));
+      cluster.RestartSegment(i);
+      world.RunFor(Millis(15));
+    }
+    ASSERT_OK(cluster.AwaitUndo(1, Seconds(10)));
+    ASSERT_TRUE(world.RunUntil([&] { return cluster.writer_node(1).workload()->done(); },
+                               Seconds(30)));
+    EXPECT_OK(cluster.writer_node(1).workload()->stats().first_violation);
+    EXPECT_OK(cluster.CheckQuiet());
+  });
+}
 
 // A bank workload; the writer crashes between two events chosen by the
 // seed; a new writer takes over and the workload goes on. Nothing

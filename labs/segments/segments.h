@@ -188,6 +188,9 @@ struct PageReaderOptions {
   Duration attempt_timeout = Millis(30);
   // A read not answered after this long fails with Unavailable.
   Duration read_deadline = Seconds(2);
+  // Lab 3: stamped on every ReadPageRequest (volume_epoch), so a segment
+  // that has adopted a newer epoch refuses a deposed writer's reads.
+  uint64_t volume_epoch = 0;
 };
 
 // OK iff the placement is valid and 0 < attempt_timeout <= read_deadline.

@@ -89,7 +89,9 @@ void WriterNode::Open(const LogStart& start, const aurora::EngineOptions& engine
   LogShipperOptions shipper = options_.shipper;
   shipper.start = start;
   shipper_ = NewLogShipper(ctx(), shipper);
-  reader_ = NewPageReader(ctx(), options_.reader, *shipper_);
+  PageReaderOptions reader = options_.reader;
+  reader.volume_epoch = engine.volume_epoch;
+  reader_ = NewPageReader(ctx(), reader, *shipper_);
   tap_sink_ = std::make_unique<TapSink>(*shipper_, options_, last_refusal_);
   tap_reader_ = std::make_unique<TapReader>(*reader_, running_reads_);
   engine_ = std::make_unique<aurora::Engine>(ctx(), engine, *tap_sink_, *tap_reader_);

@@ -48,6 +48,7 @@ void FencedSegment::HandleGossip(const segments::GossipRequest& request,
 
 void FencedSegment::HandleReadPage(const segments::ReadPageRequest& request,
                                    Responder<segments::ReadPageReply> responder) {
+  // TODO(lab3): refuse reads of an older epoch.
   inner_->HandleReadPage(request, std::move(responder));
 }
 

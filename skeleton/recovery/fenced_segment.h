@@ -10,7 +10,9 @@
 //     adopted one fails with FailedPrecondition (the old writer is locked
 //     out), and nothing of it is stored. A record of a newer epoch than the
 //     truncation set in force fails with Unavailable: its writer's set has
-//     not arrived yet (the writer resends).
+//     not arrived yet (the writer resends). A ReadPage of an older epoch
+//     fails with FailedPrecondition too: a deposed writer must not serve
+//     stale pages.
 //   - BumpEpoch: adopt a higher epoch, durably (synced) before replying
 //     accepted; an equal one is accepted again; a lower one is refused with
 //     the adopted epoch. The epoch never goes down, not even after a crash.

@@ -30,6 +30,7 @@
 //     known SCL (shipper.known_scl) reaches the read point; on an error or
 //     after attempt_timeout, try another; give up with Unavailable after
 //     read_deadline. Never return a page read at another read point.
+//   - TODO(lab3): stamp options.volume_epoch on every ReadPageRequest.
 //
 // Keep the class names, these declarations and the factories in
 // log_shipper.cc; add whatever members you need.

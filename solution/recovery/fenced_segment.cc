@@ -95,6 +95,11 @@ void FencedSegment::HandleGossip(const segments::GossipRequest& request,
 
 void FencedSegment::HandleReadPage(const segments::ReadPageRequest& request,
                                    Responder<segments::ReadPageReply> responder) {
+  if (request.volume_epoch() < epoch_) {
+    return responder.Fail(absl::FailedPreconditionError(
+        absl::StrCat("fenced: a read of epoch ", request.volume_epoch(),
+                     ", this segment has adopted ", epoch_)));
+  }
   inner_->HandleReadPage(request, std::move(responder));
 }
 

@@ -196,6 +196,7 @@ void SegmentPageReader::Attempt(std::shared_ptr<Read> read) {
     request.set_segment(segment);
     request.set_page(read->page);
     request.set_read_point(read->read_point);
+    request.set_volume_epoch(options_.volume_epoch);
     const Duration timeout = std::min<Duration>(options_.attempt_timeout,
                                                 std::max<Duration>(read->deadline - ctx_.Now(), 1));
     ctx_.rpc().Call(options_.placement.pgs[read->pg][segment], kReadPage, request, timeout,

@@ -29,6 +29,7 @@
 //     known SCL (shipper.known_scl) reaches the read point; on an error or
 //     after attempt_timeout, try another; give up with Unavailable after
 //     read_deadline. Never return a page read at another read point.
+//   - Lab 3: stamp options.volume_epoch on every ReadPageRequest.
 #ifndef AURORALAB_IMPL_SEGMENTS_LOG_SHIPPER_H_
 #define AURORALAB_IMPL_SEGMENTS_LOG_SHIPPER_H_
 
