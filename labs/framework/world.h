@@ -19,6 +19,9 @@
 //   - disks: FailNextSyncs, FailNextWrites (injected I/O errors);
 //   - the network: network().Partition / Isolate / IsolateAz / BlockLink /
 //     Heal / SetSlow / Hold / Release / SetBandwidth / set_config;
+//   - crash points: CrashAfterEvents (between any two events) and a
+//     delivery observer that may crash a node right after it handled a
+//     given packet (SetDeliveryObserver);
 //   - random faults: StartNemesis (below). The nemesis's faults and the
 //     test's are owned separately: undoing one never undoes the other. A
 //     node either of them crashed stays down until its owner(s) restart it
