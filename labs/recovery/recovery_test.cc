@@ -339,43 +339,60 @@ TEST(RecoveryPartB, TruncationStartsAboveVdlNotVcl) {
   });
 }
 
-// Mistake: a truncation range too short for what the old writer may still
-// have in flight. The old writer allocated up to max(its VDL, the end of
-// the range it started after) + LAL; a straggler at that very LSN reaches a
-// segment that was cut off during recovery. The new range must cover it,
-// or gossip spreads it as if it were the new writer's record.
-TEST(RecoveryPartB, TheRangeCoversEverythingTheOldWriterMayStillSend) {
-  RunSeeds([](World& world) {
-    RecoveryCluster cluster(world, Scripted());
-    ASSERT_OK(cluster.status());
-    const aurora::VolumeLayout& layout = cluster.layout();
-    const uint64_t lal = cluster.options().lal;
-    std::vector<RedoRecord> records = {OldRecord(layout, PUT, 1, kOld, layout.KeyName(1), "a"),
-                                       OldRecord(layout, COMMIT, 1, kOld)};
+// The straggler scenario of the two tests below: the old writer started
+// after the range [1, 100] and left `records` (nothing, or a committed
+// transaction at 101-102) on every segment. Its allocation limit let it
+// allocate up to max(its VDL, 100) + LAL; a straggler at exactly that LSN
+// reaches segment 5, which was cut off during recovery, after the new writer
+// opened. The new range must cover it, or gossip spreads it as if it were
+// part of the new writer's log.
+void StragglerAtTheOldWritersLimit(World& world, bool commit_before_the_crash) {
+  RecoveryCluster cluster(world, Scripted());
+  ASSERT_OK(cluster.status());
+  const aurora::VolumeLayout& layout = cluster.layout();
+  const uint64_t lal = cluster.options().lal;
+  std::vector<RedoRecord> records;
+  if (commit_before_the_crash) {
+    records = {OldRecord(layout, PUT, 1, kOld, layout.KeyName(1), "a"),
+               OldRecord(layout, COMMIT, 1, kOld)};
     Chain(records, 101, 0, {101, 102});
-    OldWriterLeft(cluster, records, {});
-    // The old writer's VDL never passed 102, and it started after the range
-    // [1, 100]: its last possible LSN is 102 + LAL.
-    RedoRecord straggler = OldRecord(layout, PUT, 9, kOld, layout.KeyName(3), "straggler");
-    std::vector<RedoRecord> one = {straggler};
-    Chain(one, 102 + lal, 102 + lal - 1, {102 + lal});
-    straggler = one[0];
-    cluster.CutWriterFrom(0, {5});
-    cluster.TakeOver(0);
-    ASSERT_OK(cluster.AwaitUndo(0));
-    ASSERT_OK(cluster.Append(5, {straggler})) << "segment 5 has not heard of the new writer";
-    world.network().Heal();
-    ASSERT_OK(cluster.PutAll(0, {{layout.KeyName(4), "new"}}));
-    world.RunFor(Millis(500));
-    EXPECT_GE(OwnRange(cluster.recovered(0)).last(), 102 + lal)
-        << "the range must reach max(VDL, the highest range end in force) + LAL";
-    for (int i : AllSegments()) {
-      EXPECT_EQ(cluster.DurableCopies(i, straggler), 0)
-          << "the old writer's straggler at LSN " << straggler.lsn() << " survived on segment "
-          << i;
-    }
-    EXPECT_OK(cluster.CheckQuiet());
-  });
+  }
+  OldWriterLeft(cluster, records, {});
+  const Lsn old_vdl = commit_before_the_crash ? 102 : aurora::kNoLsn;
+  const Lsn limit = std::max<Lsn>(old_vdl, 100) + lal;
+  std::vector<RedoRecord> one = {OldRecord(layout, PUT, 9, kOld, layout.KeyName(3), "straggler")};
+  Chain(one, limit, limit - 1, {limit});
+  const RedoRecord straggler = one[0];
+  cluster.CutWriterFrom(0, {5});
+  cluster.TakeOver(0);
+  ASSERT_OK(cluster.AwaitUndo(0));
+  ASSERT_OK(cluster.Append(5, {straggler})) << "segment 5 has not heard of the new writer";
+  world.network().Heal();
+  ASSERT_OK(cluster.PutAll(0, {{layout.KeyName(4), "new"}}));
+  world.RunFor(Millis(500));
+  EXPECT_GE(OwnRange(cluster.recovered(0)).last(), limit)
+      << "the range must reach max(VDL, the highest range end in force) + LAL = " << limit;
+  for (int i : AllSegments()) {
+    EXPECT_EQ(cluster.DurableCopies(i, straggler), 0)
+        << "the old writer's straggler at LSN " << straggler.lsn() << " survived on segment " << i;
+  }
+  EXPECT_EQ(*cluster.Get(0, layout.KeyName(3)), std::nullopt) << "the straggler became visible";
+  EXPECT_OK(cluster.CheckQuiet());
+}
+
+// Mistake: a truncation range too short for what the old writer may still
+// have in flight: ending at the highest LSN the states show, or a little
+// past it. Here the old writer's VDL was 102: it may have allocated up to
+// 102 + LAL.
+TEST(RecoveryPartB, TheRangeCoversEverythingTheOldWriterMayStillSend) {
+  RunSeeds([](World& world) { StragglerAtTheOldWritersLimit(world, true); });
+}
+
+// Mistake: the range ends at VDL + LAL, forgetting the range the old writer
+// started after. It made nothing durable (VDL 0), but it allocated above the
+// earlier range's end (100), so up to 100 + LAL.
+TEST(RecoveryPartB, TheRangeCoversTheOldWritersLimitAboveTheRangeItStartedAfter) {
+  RunSeeds([](World& world) { StragglerAtTheOldWritersLimit(world, false); });
 }
 
 // Mistake: recovery decides on fewer than a read quorum of states. The old
