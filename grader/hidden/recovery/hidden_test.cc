@@ -284,5 +284,74 @@ TEST(RecoveryHidden, ARepeatedBumpOrTruncateIsAcceptedAndChangesNothing) {
   });
 }
 
+// A segment that has the new set restarts while the others, which have not
+// heard of it, still hold the annulled records and gossip them. After the
+// restart the set must be in force again as a filter, not only as data:
+// the annulled records never come back. (Mutant
+// filter_not_reinstalled_at_start.)
+TEST(RecoveryHidden, AnnulledRecordsStayGoneAfterASegmentRestart) {
+  RunSeeds([](World& world) {
+    RecoveryClusterOptions options;
+    options.first_writer_starts = false;
+    RecoveryCluster cluster(world, options);
+    ASSERT_OK(cluster.status());
+    const aurora::VolumeLayout& layout = cluster.layout();
+    ASSERT_OK(cluster.Establish(SetOf(kOld, {Range(1, 100, kOld)}), AllSegments()));
+    std::vector<RedoRecord> records;
+    for (int n = 0; n < 8; ++n) {
+      records.push_back(
+          OldRecord(layout, PUT, 1 + n, kOld, layout.KeyName(n), absl::StrCat("v", n)));
+    }
+    Chain(records, 101, 0, {101, 102, 103, 104, 105, 106, 107, 108});
+    for (const RedoRecord& r : records) {
+      cluster.RecordShipped(r);
+      for (int i : AllSegments()) ASSERT_OK(cluster.Append(i, {r}));
+    }
+    world.RunFor(Millis(50));
+    const Epoch newer = NextEpoch(kOld, 7);
+    ASSERT_OK(cluster.Establish(SetOf(newer, {Range(1, 100, kOld), Range(105, 300, newer)}), {0}));
+    ASSERT_EQ(cluster.fenced(0).scl(), 104u);
+    cluster.CrashSegment(0);
+    cluster.RestartSegment(0);
+    world.RunFor(Millis(500));  // plenty of gossip from segments 1..5
+    EXPECT_EQ(cluster.fenced(0).scl(), 104u)
+        << "after a restart, annulled records came back to segment 0 by gossip";
+    for (int n = 4; n < 8; ++n) {
+      EXPECT_EQ(cluster.DurableCopies(0, records[n]), 0)
+          << "record " << records[n].lsn() << " is annulled but back on segment 0's disk";
+    }
+  });
+}
+
+// The first writer opens and crashes before anything it writes is
+// durable: its VDL is still below the end of its own range, yet it could
+// allocate up to that end + LAL. The second range must reach that far
+// (max(VDL, the highest range end in force) + LAL), and the second writer
+// continues above it. (Mutant range_end_ignores_earlier_ranges.)
+TEST(RecoveryHidden, TheRangeReachesTheLastRangeEndPlusLal) {
+  RunSeeds([](World& world) {
+    RecoveryClusterOptions options;
+    options.first_writer_starts = false;
+    options.writers = 2;
+    RecoveryCluster cluster(world, options);
+    ASSERT_OK(cluster.status());
+    cluster.TakeOver(0);
+    ASSERT_OK(cluster.AwaitUndo(0));
+    const RecoveredVolume first = cluster.recovered(0);
+    const Lsn first_end = first.truncations.ranges(first.truncations.ranges_size() - 1).last();
+    cluster.CrashWriter(0);
+    cluster.TakeOver(1);
+    ASSERT_OK(cluster.AwaitUndo(1));
+    const RecoveredVolume& second = cluster.recovered(1);
+    ASSERT_LT(second.vdl, first_end) << "the first writer wrote nothing durable";
+    const Lsn second_end = second.truncations.ranges(second.truncations.ranges_size() - 1).last();
+    EXPECT_GE(second_end, first_end + cluster.options().lal)
+        << "w0 could allocate up to its range end " << first_end << " + LAL";
+    EXPECT_GT(second.start.next_lsn, second_end);
+    EXPECT_OK(cluster.PutAll(1, {{cluster.layout().KeyName(3), "second"}}));
+    EXPECT_OK(cluster.CheckQuiet());
+  });
+}
+
 }  // namespace
 }  // namespace auroralab::recovery
