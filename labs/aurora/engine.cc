@@ -236,6 +236,15 @@ void Engine::Undo(TxnId txn, std::vector<Change> undo, CommitDone done) {
   }
   Txn& t = txns_[txn];
   t.committing = true;  // no Get, Put or Abort of it from here on
+  ++undos_running_;
+  done = [this, done = std::move(done)](absl::StatusOr<Lsn> undone) {
+    if (--undos_running_ == 0) {
+      std::vector<std::function<void()>> waiting = std::move(snapshots_after_undo_);
+      snapshots_after_undo_.clear();
+      for (auto& snapshot : waiting) ctx_.SetTimer(0, std::move(snapshot));
+    }
+    done(std::move(undone));
+  };
   Shipment shipment;
   shipment.txn = txn;
   shipment.is_commit = false;
@@ -410,6 +419,12 @@ void Engine::ReadSnapshot(std::vector<PageId> pages,
     absl::Status error;
     std::function<void(absl::StatusOr<std::vector<PageImage>>)> done;
   };
+  if (undos_running_ > 0) {
+    snapshots_after_undo_.push_back([this, pages = std::move(pages), done = std::move(done)] {
+      ReadSnapshot(pages, done);
+    });
+    return;
+  }
   auto gather = std::make_shared<Gather>();
   gather->images.resize(pages.size());
   gather->missing = static_cast<int>(pages.size());

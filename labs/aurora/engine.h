@@ -155,7 +155,9 @@ class Engine {
   void PutAll(std::vector<std::pair<std::string, std::string>> writes, CommitDone done);
 
   // Reads `pages` at the current read point without locks (an audit of the
-  // whole database, for example). Fails if any page read fails.
+  // whole database, for example). Fails if any page read fails. While an
+  // Undo is running it waits until every undo is durable: a lock-free read
+  // must not see a crashed writer's transaction half done.
   void ReadSnapshot(std::vector<PageId> pages,
                     std::function<void(absl::StatusOr<std::vector<PageImage>>)> done);
 
@@ -227,6 +229,9 @@ class Engine {
   std::map<Lsn, AwaitingAck> awaiting_ack_;  // by commit LSN
   bool pumping_ = false;
   bool retry_scheduled_ = false;
+  // Undos not yet durable, and the snapshots waiting for them.
+  int undos_running_ = 0;
+  std::vector<std::function<void()>> snapshots_after_undo_;
 };
 
 }  // namespace auroralab::aurora

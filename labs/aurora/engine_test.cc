@@ -412,5 +412,33 @@ TEST_F(EngineTest, UndoRefusesAnOpenTransactionAndAnEmptyUndo) {
   EXPECT_TRUE(log_.records.empty());
 }
 
+
+// A lock-free snapshot (an audit) must not see an in-doubt transaction half
+// undone: it waits until every running undo is durable.
+TEST_F(EngineTest, ASnapshotWaitsUntilTheUndoIsDurable) {
+  Change k0;
+  k0.set_key("k0");
+  k0.set_old_present(true);
+  k0.set_old_value("in-doubt");
+  k0.set_new_present(true);
+  k0.set_new_value("before");
+  std::optional<absl::StatusOr<Lsn>> undone;
+  engine_->Undo(5, {k0}, Into(&undone));
+  std::optional<absl::StatusOr<std::vector<PageImage>>> snapshot;
+  engine_->ReadSnapshot({1}, [&](absl::StatusOr<std::vector<PageImage>> pages) {
+    snapshot = std::move(pages);
+  });
+  Settle();
+  EXPECT_FALSE(snapshot.has_value()) << "the snapshot ran while the undo was not durable";
+  EXPECT_TRUE(reader_->read_points.empty());
+  log_.Signal(log_.records.back().lsn());
+  Settle();
+  ASSERT_TRUE(undone.has_value());
+  ASSERT_TRUE(snapshot.has_value());
+  ASSERT_OK(*snapshot);
+  EXPECT_EQ(reader_->read_points.back(), log_.records.back().lsn())
+      << "the snapshot reads at a point that includes the whole undo";
+}
+
 }  // namespace
 }  // namespace auroralab::aurora
