@@ -397,8 +397,9 @@ TEST(RecoveryPartB, TheRangeCoversTheOldWritersLimitAboveTheRangeItStartedAfter)
 
 // Mistake: recovery decides on fewer than a read quorum of states. The old
 // writer's commit at 110 is durable on segments 2..5 (a write quorum);
-// segments 0 and 1 answer first and hold only up to 105. Any 3 states
-// include one of 2..5; 2 states need not.
+// segments 0 and 1 answer first and hold only up to 105 (they are cut off
+// from the others, so gossip cannot fill them). Any 3 states include one of
+// 2..5; 2 states need not.
 TEST(RecoveryPartB, RecoveryWaitsForAReadQuorumOfStates) {
   RunSeeds([](World& world) {
     RecoveryCluster cluster(world, Scripted());
@@ -412,6 +413,12 @@ TEST(RecoveryPartB, RecoveryWaitsForAReadQuorumOfStates) {
     Chain(records, 101, 0, {101, 102, 103, 104, 105, 106, 107, 108, 109, 110});
     std::map<Lsn, std::vector<int>> where;
     for (Lsn lsn = 106; lsn <= 110; ++lsn) where[lsn] = {2, 3, 4, 5};
+    for (int a : {0, 1}) {
+      for (int b : {2, 3, 4, 5}) {
+        world.network().BlockLink(cluster.segment(a), cluster.segment(b));
+        world.network().BlockLink(cluster.segment(b), cluster.segment(a));
+      }
+    }
     OldWriterLeft(cluster, records, where);
     cluster.RecordAcked(1, 110);
     for (int i : {2, 3, 4, 5}) cluster.SlowSegment(i, 20);
@@ -463,12 +470,14 @@ TEST(RecoveryPartB, TheOldWriterIsFencedBeforeTheStatesAreRead) {
 
 // Mistake: the truncation set is not durable on a write quorum when the
 // writer opens (recovery opens after fewer than 4 acceptances, or segments
-// acknowledge before syncing). Every segment crashes right after the
-// writer opened; the set must still be in force on 4 of them.
+// acknowledge before syncing). Segments 3..5 are slow, so the fourth
+// acceptance comes late; every segment crashes right after the writer
+// opened, and the set must still be in force on 4 of them.
 TEST(RecoveryPartB, TheTruncationIsDurableOnAWriteQuorumBeforeTheWriterOpens) {
   RunSeeds([](World& world) {
     RecoveryCluster cluster(world, Scripted());
     ASSERT_OK(cluster.status());
+    for (int i : {3, 4, 5}) cluster.SlowSegment(i, 20);
     cluster.TakeOver(0);
     ASSERT_TRUE(world.RunUntil(
         [&] {
