@@ -10,6 +10,8 @@
 #   1. CUMULATIVE (the default): lab 1's files come from the submission, so
 #      the new lab's build fails and it scores 0;
 #   2. ISOLATED: lab 1's files are the reference's, so it scores full marks;
+#      and the Gradescope zip then ships exactly lab 1's reference files
+#      (and no other file of solution/);
 #   3. CUMULATIVE again, with lab 1's client.cc compiling but including a
 #      header the grader refuses: the source check covers the earlier lab's
 #      files too, and the lab scores 0 naming that file.
@@ -91,6 +93,16 @@ grep -qF "builds on $earlier: the reference's files" "$tmp/isolated.log" ||
 # (nor the skeleton's).
 cmp -s "$staging/$broken" "solution/${broken#skeleton/}" ||
   fail "ISOLATED: the staged $broken is not the reference's"
+
+step "2b. ISOLATED in the Gradescope zip: exactly $earlier's reference files ship"
+# The zip ships git-tracked files only: make the copy a repository.
+(git init -q . && git add -A && git -c user.name=e2e -c user.email=e2e@example.invalid \
+  commit -q -m copy) >"$tmp/git.log" 2>&1 || { cat "$tmp/git.log" >&2; fail "git init in the copy failed"; }
+./lab gradescope "$tmp/isolated.zip" >"$tmp/zip.log" 2>&1 || { cat "$tmp/zip.log" >&2; fail "./lab gradescope failed"; }
+unzip -Z1 "$tmp/isolated.zip" | grep '^course/solution/' | grep -v '/$' | sort >"$tmp/shipped"
+lab_files "$earlier" | sed 's|^skeleton/|course/solution/|' | sort >"$tmp/expected"
+cmp -s "$tmp/shipped" "$tmp/expected" ||
+  { diff "$tmp/expected" "$tmp/shipped" >&2; fail "the zip's solution/ files are not exactly $earlier's reference files"; }
 
 step "3. CUMULATIVE: the source check covers $earlier's submitted files too"
 cp "$tmp/client.cc.good" "$sub/$broken"

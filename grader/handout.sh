@@ -155,6 +155,10 @@ EOF
     printf '### %s\n\nRead [%s](%s). The files you edit (and hand in):\n\n' \
       "${title:-$lab}" "$doc" "$doc"
     while IFS= read -r files; do printf '* `%s`\n' "$files"; done < <(lab_field "$lab" student_files)
+    while IFS= read -r dep; do
+      printf '\nIt builds on your `%s` lab: the grader takes your files of that lab too,\n' "$dep"
+      printf 'and `./lab submit --lab=%s` puts them in the zip.\n' "$lab"
+    done < <(lab_field "$lab" depends_on_labs)
     printf '\nIts public tests:\n\n```sh\n'
     while IFS= read -r targets; do
       printf './lab test %s\n' "$targets"
@@ -188,6 +192,7 @@ guarantee.
 
 ```sh
 ./lab submit                     # writes submission.zip with your lab files only
+./lab submit --lab=NAME          # one lab (with the earlier labs it builds on)
 ```
 
 Upload `submission.zip` (or, if your course uses GitHub, push this

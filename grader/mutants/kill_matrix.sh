@@ -6,7 +6,10 @@
 # grader/mutants/<lab>/<name>.patch, is the reference solution with one
 # realistic student mistake. For each lab that has mutants, this script
 #   1. copies the reference's student files (the rubric's student_files,
-#      taken from solution/ instead of skeleton/) into a fresh folder,
+#      taken from solution/ instead of skeleton/) into a fresh folder, and
+#      for a lab graded CUMULATIVE over earlier labs (depends_on_labs) the
+#      earlier labs' reference files too, as a student's submission holds
+#      them (so a mutant may also patch an earlier lab's file),
 #   2. applies the patch there with `patch -p1`,
 #   3. grades that folder once, as a submission (what ./lab grade
 #      --submission does),
@@ -21,7 +24,9 @@
 # matrix in the docs is never stale).
 #
 # Mutant format: a unified diff whose paths are relative to the lab's folder
-# of student files (a/client.cc, b/client.cc), any number of files and hunks,
+# of student files (a/client.cc, b/client.cc; the submission folder is flat,
+# so an earlier lab's file is named the same way, a/segment.cc), any number
+# of files and hunks,
 # preceded by free text that patch ignores; its first line, "Mistake: ...",
 # is the description the matrix shows. To write one, edit the reference in
 # place, then
@@ -67,6 +72,17 @@ rubric_tests() {
       print g, p, ($0 ~ /hidden: *true/ ? "hidden" : "public")
     }' "$rubric"
 }
+# The labs lab $1 builds on whose files the submission provides: its
+# depends_on_labs when its earlier_labs is CUMULATIVE (the default), none
+# when ISOLATED (the grader then takes them from the reference).
+cumulative_earlier_labs() {
+  awk -v lab="$1" '
+    /^lab *\{/ { name = "" }
+    /^  name:/ { name = $2; gsub(/"/, "", name) }
+    name == lab && /^  depends_on_labs:/ { d = $2; gsub(/"/, "", d); deps[++n] = d }
+    name == lab && /^  earlier_labs: *ISOLATED/ { isolated = 1 }
+    END { if (!isolated) for (i = 1; i <= n; ++i) print deps[i] }' "$rubric"
+}
 # "Suite.Test status" for every test in a results.json (one field per line,
 # as the grader writes it).
 test_statuses() {
@@ -94,6 +110,10 @@ run_lab() {
   local lab="$1" files=() f name patchfile dir out score max
   mapfile -t files < <(lab_files "$lab")
   ((${#files[@]} > 0)) || die "lab $lab has no student_files in $rubric"
+  local earlier
+  while read -r earlier; do
+    mapfile -t -O "${#files[@]}" files < <(lab_files "$earlier")
+  done < <(cumulative_earlier_labs "$lab")
   local patches=(grader/mutants/"$lab"/*.patch)
   [[ -e "${patches[0]}" ]] || die "no mutants in grader/mutants/$lab/"
   declare -A kind points

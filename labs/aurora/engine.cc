@@ -213,6 +213,66 @@ void Engine::Commit(TxnId txn, CommitDone done) {
   Pump();
 }
 
+void Engine::Undo(TxnId txn, std::vector<Change> undo, CommitDone done) {
+  if (txns_.contains(txn)) {
+    return done(absl::FailedPreconditionError(
+        absl::StrCat("transaction ", txn, " is open here; only a crashed writer's can be undone")));
+  }
+  if (undo.empty()) {
+    return done(absl::InvalidArgumentError(absl::StrCat("nothing to undo for transaction ", txn)));
+  }
+  std::map<PageId, std::vector<RedoRecord>> by_page;
+  for (Change& change : undo) {
+    absl::StatusOr<PageId> page = options_.layout.PageOf(change.key());
+    if (!page.ok()) return done(page.status());
+    RedoRecord record;
+    record.set_pg(options_.layout.PgOf(*page));
+    record.set_page(*page);
+    record.set_txn(txn);
+    record.set_kind(UNDO);
+    record.set_volume_epoch(options_.volume_epoch);
+    *record.mutable_change() = std::move(change);
+    by_page[*page].push_back(std::move(record));
+  }
+  Txn& t = txns_[txn];
+  t.committing = true;  // no Get, Put or Abort of it from here on
+  ++undos_running_;
+  done = [this, done = std::move(done)](absl::StatusOr<Lsn> undone) {
+    if (--undos_running_ == 0) {
+      std::vector<std::function<void()>> waiting = std::move(snapshots_after_undo_);
+      snapshots_after_undo_.clear();
+      for (auto& snapshot : waiting) ctx_.SetTimer(0, std::move(snapshot));
+    }
+    done(std::move(undone));
+  };
+  Shipment shipment;
+  shipment.txn = txn;
+  shipment.is_commit = false;
+  shipment.done = std::move(done);
+  for (auto& [page, records] : by_page) {
+    for (const RedoRecord& record : records) t.keys[record.change().key()];
+    shipment.mtrs.push_back(std::move(records));
+  }
+  RedoRecord abort;
+  abort.set_pg(options_.layout.PgOf(kTxnTablePage));
+  abort.set_page(kTxnTablePage);
+  abort.set_txn(txn);
+  abort.set_kind(ABORT);
+  abort.set_volume_epoch(options_.volume_epoch);
+  shipment.mtrs.push_back({std::move(abort)});
+  // Take every lock now (queued behind a holder, if any); ship once all are
+  // held, so nothing reads a key between its undo and the lock.
+  auto waiting = std::make_shared<size_t>(t.keys.size());
+  auto ship = std::make_shared<Shipment>(std::move(shipment));
+  for (const auto& [key, state] : t.keys) {
+    AcquireLock(txn, key, [this, waiting, ship] {
+      if (--*waiting > 0) return;
+      to_ship_.push_back(std::move(*ship));
+      Pump();
+    });
+  }
+}
+
 void Engine::Pump() {
   if (pumping_) return;  // the sink called back into us from Append
   pumping_ = true;
@@ -246,7 +306,7 @@ void Engine::Pump() {
     }
     if (++shipment.next < shipment.mtrs.size()) continue;
     const Lsn commit_lsn = numbered->back().lsn();
-    awaiting_ack_[commit_lsn] = {shipment.txn, std::move(shipment.done)};
+    awaiting_ack_[commit_lsn] = {shipment.txn, std::move(shipment.done), shipment.is_commit};
     to_ship_.pop_front();
   }
   pumping_ = false;
@@ -266,7 +326,7 @@ void Engine::OnDurable(Lsn vdl) {
   }
   if (!acked.empty()) read_point_ = acked.back().first;
   for (auto& [lsn, waiting] : acked) {
-    if (options_.history != nullptr) {
+    if (options_.history != nullptr && waiting.is_commit) {
       options_.history->acked.push_back({waiting.txn, lsn, ctx_.Now()});
     }
     ReleaseLocks(waiting.txn);
@@ -359,6 +419,12 @@ void Engine::ReadSnapshot(std::vector<PageId> pages,
     absl::Status error;
     std::function<void(absl::StatusOr<std::vector<PageImage>>)> done;
   };
+  if (undos_running_ > 0) {
+    snapshots_after_undo_.push_back([this, pages = std::move(pages), done = std::move(done)] {
+      ReadSnapshot(pages, done);
+    });
+    return;
+  }
   auto gather = std::make_shared<Gather>();
   gather->images.resize(pages.size());
   gather->missing = static_cast<int>(pages.size());

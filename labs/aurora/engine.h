@@ -136,6 +136,17 @@ class Engine {
   // (FailedPrecondition).
   absl::Status Abort(TxnId txn);
 
+  // Lab 3: undoes transaction `txn`, which a crashed writer left in doubt
+  // (its changes survived recovery, its COMMIT record did not). Each entry
+  // of `undo` is the change of one UNDO record: it sets `key` back to the
+  // value it had before the transaction (new_* = the PUT's old_*, old_* =
+  // the PUT's new_*). Takes every key's lock at once, so call it before new
+  // transactions touch those keys; then ships the UNDO records (one MTR per
+  // page, pages ascending) and one ABORT record, and `done` gets the ABORT's
+  // LSN once it is durable. FailedPrecondition if `txn` is open here,
+  // InvalidArgument for an empty `undo` or a key outside the layout.
+  void Undo(TxnId txn, std::vector<Change> undo, CommitDone done);
+
   // One-call transactions. Transfer moves `amount` from `from` to `to`
   // (values are decimal integers, a missing key is 0); it aborts with
   // FailedPrecondition if `from` holds less than `amount`. PutAll writes
@@ -144,7 +155,9 @@ class Engine {
   void PutAll(std::vector<std::pair<std::string, std::string>> writes, CommitDone done);
 
   // Reads `pages` at the current read point without locks (an audit of the
-  // whole database, for example). Fails if any page read fails.
+  // whole database, for example). Fails if any page read fails. While an
+  // Undo is running it waits until every undo is durable: a lock-free read
+  // must not see a crashed writer's transaction half done.
   void ReadSnapshot(std::vector<PageId> pages,
                     std::function<void(absl::StatusOr<std::vector<PageImage>>)> done);
 
@@ -176,6 +189,7 @@ class Engine {
   };
   struct Shipment {
     TxnId txn = 0;
+    bool is_commit = true;
     std::vector<std::vector<RedoRecord>> mtrs;  // data MTRs, then the COMMIT MTR
     size_t next = 0;                            // first MTR not yet accepted
     CommitDone done;
@@ -183,6 +197,7 @@ class Engine {
   struct AwaitingAck {
     TxnId txn = 0;
     CommitDone done;
+    bool is_commit = true;  // false for an undo's ABORT (not a commit)
   };
 
   // Runs `then` once `txn` holds `key` (at once if it already does).
@@ -214,6 +229,9 @@ class Engine {
   std::map<Lsn, AwaitingAck> awaiting_ack_;  // by commit LSN
   bool pumping_ = false;
   bool retry_scheduled_ = false;
+  // Undos not yet durable, and the snapshots waiting for them.
+  int undos_running_ = 0;
+  std::vector<std::function<void()>> snapshots_after_undo_;
 };
 
 }  // namespace auroralab::aurora

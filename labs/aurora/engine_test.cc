@@ -362,5 +362,83 @@ TEST_F(EngineTest, GetAndPutOnAFinishedTransactionFail) {
   EXPECT_EQ(put.code(), absl::StatusCode::kFailedPrecondition);
 }
 
+
+// Lab 3's undo: UNDO records per page, then an ABORT; the keys are locked
+// from the call on, so a transaction started after it waits for the undo.
+TEST_F(EngineTest, UndoLocksTheKeysAtOnceThenShipsUndoRecordsAndAnAbort) {
+  Change k0;
+  k0.set_key("k0");
+  k0.set_old_present(true);
+  k0.set_old_value("in-doubt");
+  k0.set_new_present(true);
+  k0.set_new_value("before");
+  Change k2;
+  k2.set_key("k2");
+  k2.set_old_present(true);
+  k2.set_old_value("in-doubt");
+  k2.set_new_present(false);
+  std::optional<absl::StatusOr<Lsn>> undone;
+  std::optional<absl::StatusOr<Lsn>> later;
+  engine_->Undo(77, {k2, k0}, Into(&undone));
+  engine_->PutAll({{"k0", "new"}}, Into(&later));
+  Settle();
+  ASSERT_EQ(log_.records.size(), 3u) << "the PutAll waits for k0's lock";
+  ExpectRecord(log_.records[0], 1, 0, 1, 1, 77, UNDO, true);  // k0, page 1
+  ExpectRecord(log_.records[1], 2, 0, 0, 2, 77, UNDO, true);  // k2, page 2
+  ExpectRecord(log_.records[2], 3, 2, 0, 0, 77, ABORT, true);
+  EXPECT_EQ(log_.records[0].change().new_value(), "before");
+  EXPECT_FALSE(log_.records[1].change().new_present());
+  log_.Signal(3);
+  Settle();
+  ASSERT_TRUE(undone.has_value());
+  ASSERT_OK(*undone);
+  EXPECT_EQ(**undone, 3u);
+  EXPECT_TRUE(history_.acked.empty()) << "an ABORT is not an acknowledged commit";
+  ASSERT_EQ(log_.records.size(), 5u) << "k0 is free again: the PutAll ships";
+  EXPECT_EQ(log_.records[3].change().old_value(), "before")
+      << "the next transaction reads the undone value";
+}
+
+TEST_F(EngineTest, UndoRefusesAnOpenTransactionAndAnEmptyUndo) {
+  std::optional<absl::StatusOr<Lsn>> done;
+  const TxnId open = engine_->Begin();
+  engine_->Undo(open, {Change()}, Into(&done));
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->status().code(), absl::StatusCode::kFailedPrecondition);
+  done.reset();
+  engine_->Undo(99, {}, Into(&done));
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(log_.records.empty());
+}
+
+
+// A lock-free snapshot (an audit) must not see an in-doubt transaction half
+// undone: it waits until every running undo is durable.
+TEST_F(EngineTest, ASnapshotWaitsUntilTheUndoIsDurable) {
+  Change k0;
+  k0.set_key("k0");
+  k0.set_old_present(true);
+  k0.set_old_value("in-doubt");
+  k0.set_new_present(true);
+  k0.set_new_value("before");
+  std::optional<absl::StatusOr<Lsn>> undone;
+  engine_->Undo(5, {k0}, Into(&undone));
+  std::optional<absl::StatusOr<std::vector<PageImage>>> snapshot;
+  engine_->ReadSnapshot({1}, [&](absl::StatusOr<std::vector<PageImage>> pages) {
+    snapshot = std::move(pages);
+  });
+  Settle();
+  EXPECT_FALSE(snapshot.has_value()) << "the snapshot ran while the undo was not durable";
+  EXPECT_TRUE(reader_->read_points.empty());
+  log_.Signal(log_.records.back().lsn());
+  Settle();
+  ASSERT_TRUE(undone.has_value());
+  ASSERT_TRUE(snapshot.has_value());
+  ASSERT_OK(*snapshot);
+  EXPECT_EQ(reader_->read_points.back(), log_.records.back().lsn())
+      << "the snapshot reads at a point that includes the whole undo";
+}
+
 }  // namespace
 }  // namespace auroralab::aurora

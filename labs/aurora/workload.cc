@@ -19,6 +19,11 @@ void Workload::Start() {
     for (int c = 0; c < options_.clients; ++c) RunClient(c, options_.transactions);
     return;
   }
+  if (!options_.set_up) {
+    for (int c = 0; c < options_.clients; ++c) RunClient(c, options_.transactions);
+    if (options_.audit_interval > 0) ctx_.SetTimer(options_.audit_interval, [this] { Audit(); });
+    return;
+  }
   std::vector<std::pair<std::string, std::string>> balances;
   for (const std::string& key : engine_.layout().AllKeys()) {
     balances.emplace_back(key, absl::StrCat(options_.initial_balance));

@@ -35,6 +35,9 @@ struct WorkloadOptions {
   int64_t initial_balance = 100;        // kBank
   int64_t max_transfer = 20;            // kBank
   Duration audit_interval = Millis(5);  // kBank; 0: no audits
+  // kBank: run the set-up transaction (every key to initial_balance) first.
+  // False: the balances are already there (a writer that took over).
+  bool set_up = true;
 };
 
 struct WorkloadStats {

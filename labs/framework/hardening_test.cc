@@ -628,5 +628,51 @@ TEST(RecycledRequestDeathTest, AReferenceKeptPastTheHandlerFailsLoudly) {
                "a handler receives is valid only while the handler runs");
 }
 
+
+// Crash points (lab 3): CrashAfterEvents crashes between two events, exactly
+// after the n-th from now, and never inside one; the delivery observer hears
+// each handled packet and may crash the receiver right after it.
+TEST(CrashPoints, CrashAfterEventsStopsANodeBetweenTwoOfItsTimers) {
+  World world(WorldOptions{.seed = 1});
+  int ticks = 0;
+  std::function<void(NodeContext&)> tick = [&](NodeContext& ctx) {
+    ctx.SetTimer(Millis(1), [&ctx, &ticks, &tick] {
+      ++ticks;
+      tick(ctx);
+    });
+  };
+  const NodeId a = world.AddNode("a", 0, Make([&](NodeContext& ctx) { tick(ctx); }));
+  world.RunFor(Millis(5) + 1);
+  ASSERT_EQ(ticks, 5);
+  world.CrashAfterEvents(a, 3);
+  world.RunFor(Millis(100));
+  EXPECT_EQ(ticks, 8) << "three more timer events, then the crash";
+  EXPECT_FALSE(world.IsUp(a));
+}
+
+TEST(CrashPoints, TheDeliveryObserverCanCrashTheCallerRightAfterTheNthReply) {
+  World world(WorldOptions{.seed = 2});
+  const NodeId server = world.AddNode("server", 0, EchoServer());
+  int replies_handled = 0;
+  const NodeId client = world.AddNode("client", 1, Make([&](NodeContext& ctx) {
+    for (int i = 0; i < 5; ++i) {
+      ctx.rpc().Call(server, kEcho, Echo("x"), Millis(100),
+                     [&](absl::StatusOr<EchoReply> reply) {
+                       if (reply.ok()) ++replies_handled;
+                     });
+    }
+  }));
+  int echo_replies = 0;
+  world.SetDeliveryObserver([&](const World::Delivery& d) {
+    if (d.to == client && d.reply && d.method == kEcho.name && d.ok && ++echo_replies == 2) {
+      world.SetDeliveryObserver(nullptr);  // clearing itself while it runs is allowed
+      world.Crash(client);
+    }
+  });
+  world.RunFor(Seconds(1));
+  EXPECT_EQ(replies_handled, 2) << "the crash comes right after the second reply was handled";
+  EXPECT_FALSE(world.IsUp(client));
+}
+
 }  // namespace
 }  // namespace auroralab

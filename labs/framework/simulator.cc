@@ -120,6 +120,11 @@ bool Simulator::Step() {
   in_event_ = true;
   fn();
   in_event_ = outer;
+  if (after_event_) {
+    // Copied: the hook may clear or replace itself.
+    std::function<void()> hook = after_event_;
+    hook();
+  }
   return true;
 }
 

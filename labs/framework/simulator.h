@@ -70,6 +70,10 @@ class Simulator {
   // time would pass `deadline`. Returns done().
   bool RunUntil(const std::function<bool()>& done, Time deadline);
 
+  // Runs `hook` after every event (null: none); the hook may replace or
+  // clear itself. World's crash points use it.
+  void SetAfterEvent(std::function<void()> hook) { after_event_ = std::move(hook); }
+
   size_t pending_events() const { return queue_.size() - cancelled_in_queue_; }
   uint64_t events_run() const { return events_run_; }
   // Whether an event's callback is running now (false between events, e.g.
@@ -131,6 +135,7 @@ class Simulator {
   Time now_ = 0;
   uint64_t next_sequence_ = 0;
   uint64_t events_run_ = 0;
+  std::function<void()> after_event_;
   std::vector<Event> queue_;  // a binary min-heap under Earlier
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;

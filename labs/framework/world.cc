@@ -193,6 +193,33 @@ void World::Deliver(Packet& packet) {
   trace().RecordHashed(Now(), TraceKind::kDeliver, packet.to, packet.from, method.name,
                        method.trace_hash, packet.call_id, packet.kind == PacketKind::kReply);
   slot.ctx->endpoint().OnPacket(packet);
+  if (delivery_observer_) {
+    // Copied: the observer may replace or clear itself.
+    const std::function<void(const Delivery&)> observer = delivery_observer_;
+    observer(Delivery{
+        .from = packet.from,
+        .to = packet.to,
+        .method = method.name,
+        .reply = packet.kind == PacketKind::kReply,
+        .ok = packet.kind != PacketKind::kReply || packet.status_code == 0,
+    });
+  }
+}
+
+void World::SetDeliveryObserver(std::function<void(const Delivery&)> observer) {
+  delivery_observer_ = std::move(observer);
+}
+
+void World::CrashAfterEvents(NodeId id, uint64_t n) {
+  nodes_.at(id);  // an unknown node is a test bug: fail here, not later
+  const uint64_t target = sim_.events_run() + std::max<uint64_t>(n, 1);
+  sim_.SetAfterEvent([this, id, target] {
+    if (sim_.events_run() < target) return;
+    sim_.SetAfterEvent(nullptr);
+    trace().Record(Now(), TraceKind::kLog, -1, -1,
+                   absl::StrCat("crash point: after event ", target));
+    Crash(id);
+  });
 }
 
 void World::NodeTypeError(NodeId id) const {

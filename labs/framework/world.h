@@ -19,6 +19,9 @@
 //   - disks: FailNextSyncs, FailNextWrites (injected I/O errors);
 //   - the network: network().Partition / Isolate / IsolateAz / BlockLink /
 //     Heal / SetSlow / Hold / Release / SetBandwidth / set_config;
+//   - crash points: CrashAfterEvents (between any two events) and a
+//     delivery observer that may crash a node right after it handled a
+//     given packet (SetDeliveryObserver);
 //   - random faults: StartNemesis (below). The nemesis's faults and the
 //     test's are owned separately: undoing one never undoes the other. A
 //     node either of them crashed stays down until its owner(s) restart it
@@ -36,6 +39,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -122,6 +126,26 @@ class World {
   // Runs `action` at virtual time `when` and notes it in the trace.
   void At(Time when, std::string description, std::function<void()> action);
 
+  // Crash points (lab 3 crashes a writer anywhere). CrashAfterEvents
+  // crashes node `id` between two events: right after `n` more events
+  // (n >= 1) have run, before the next one starts. One crash point is
+  // pending at a time; a new call replaces it. Traced like Crash.
+  void CrashAfterEvents(NodeId id, uint64_t n);
+  // What the delivery observer is told about a packet a live node has just
+  // handled (its handler or RPC callback ran).
+  struct Delivery {
+    NodeId from = -1;
+    NodeId to = -1;
+    std::string_view method;
+    bool reply = false;
+    bool ok = true;  // a reply with OK status (always true for a request)
+  };
+  // Calls `observer` after every delivered packet was handled (null: none).
+  // It may crash nodes ("crash the writer right after the 4th reply to
+  // BumpEpoch reached it" is a named point inside recovery) and replace or
+  // clear itself.
+  void SetDeliveryObserver(std::function<void(const Delivery&)> observer);
+
   // Runs until `done()` or until `max` more virtual time has passed.
   bool RunUntil(const std::function<bool()>& done, Duration max);
   void RunFor(Duration d) { sim_.RunFor(d); }
@@ -158,6 +182,7 @@ class World {
   std::vector<NodeSlot> nodes_;
   std::vector<Crashed> crashed_;
   bool free_crashed_scheduled_ = false;
+  std::function<void(const Delivery&)> delivery_observer_;
 };
 
 // A random fault generator (a "nemesis"), every choice drawn from the world's

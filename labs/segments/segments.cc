@@ -58,6 +58,20 @@ absl::Status ValidateLogShipperOptions(const LogShipperOptions& options) {
   if (options.resend_interval <= 0) {
     return absl::InvalidArgumentError("LogShipperOptions.resend_interval must be > 0");
   }
+  const LogStart& start = options.start;
+  if (start.next_lsn <= start.durable_lsn) {
+    return absl::InvalidArgumentError(absl::StrCat("LogShipperOptions.start: next_lsn ",
+                                                   start.next_lsn, " must be above durable_lsn ",
+                                                   start.durable_lsn));
+  }
+  for (const auto& [pg, last] : start.last_lsn_in_pg) {
+    if (pg >= options.placement.pgs.size() || last >= start.next_lsn) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("LogShipperOptions.start.last_lsn_in_pg: PG ", pg, " -> ", last,
+                       " (needs a PG of the placement and an LSN below next_lsn ",
+                       start.next_lsn, ")"));
+    }
+  }
   return absl::OkStatus();
 }
 

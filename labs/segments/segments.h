@@ -26,6 +26,8 @@
 #define AURORALAB_LABS_SEGMENTS_SEGMENTS_H_
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -110,6 +112,16 @@ class SegmentReplica {
                                   Responder<LowWaterMarkReply> responder) = 0;
   // The segment complete LSN over durable records (for tests and traces).
   virtual Lsn scl() const = 0;
+
+  // Lab 3 (recovery truncates the log). From now on the replica treats
+  // every record for which keep(record) is false as if it had never
+  // existed: it does not count for the SCL, is never gossiped or applied to
+  // a page, and a copy arriving later (by Append or gossip) is not stored.
+  // Records it already holds that `keep` rejects are dropped from memory
+  // and disk; the SCL is recomputed and may go down. `done` runs once the
+  // drop is durable (a sync completed). A later call replaces the filter.
+  using RecordFilter = std::function<bool(const aurora::RedoRecord&)>;
+  virtual void SetRecordFilter(RecordFilter keep, std::function<void(absl::Status)> done) = 0;
 };
 
 // Implemented by the lab (skeleton/segments/segment.cc). `options` has
@@ -119,17 +131,35 @@ std::unique_ptr<SegmentReplica> NewSegmentReplica(NodeContext& ctx, const Segmen
 // ---------------------------------------------------------------------------
 // Part B: the writer's log shipping and page reads.
 
+// Where the writer's log continues. A new volume starts at LSN 1; in lab 3
+// a writer that took over after a crash continues above the truncation
+// range recovery wrote.
+struct LogStart {
+  // The first LSN to allocate.
+  Lsn next_lsn = 1;
+  // Each PG's last record kept by recovery: the backlink (prev_lsn_in_pg)
+  // of that PG's next record. A PG not listed has none.
+  std::map<PgId, Lsn> last_lsn_in_pg;
+  // The recovered VDL: vdl() starts here.
+  Lsn durable_lsn = aurora::kNoLsn;
+};
+
 struct LogShipperOptions {
   Placement placement;
   // LSN allocation limit: Append refuses an MTR whose last LSN would exceed
-  // VDL + lal, so the writer cannot run too far ahead of durable storage.
+  // max(VDL, start.next_lsn - 1) + lal, so the writer cannot run too far
+  // ahead of durable storage. (The truncated range below start.next_lsn
+  // counts as settled: nothing in it will ever become durable.)
   uint64_t lal = 1000;
+  LogStart start;
   // How long to wait for a segment's acknowledgement before sending it the
   // records it has not acknowledged again.
   Duration resend_interval = Millis(10);
 };
 
-// OK iff the placement is valid, lal >= 1 and resend_interval > 0.
+// OK iff the placement is valid, lal >= 1, resend_interval > 0, and start
+// is consistent (next_lsn > durable_lsn, every last_lsn_in_pg < next_lsn and
+// names a PG of the placement).
 absl::Status ValidateLogShipperOptions(const LogShipperOptions& options);
 
 // The writer's side of the log: numbers MTRs, ships them to every segment
@@ -158,6 +188,9 @@ struct PageReaderOptions {
   Duration attempt_timeout = Millis(30);
   // A read not answered after this long fails with Unavailable.
   Duration read_deadline = Seconds(2);
+  // Lab 3: stamped on every ReadPageRequest (volume_epoch), so a segment
+  // that has adopted a newer epoch refuses a deposed writer's reads.
+  uint64_t volume_epoch = 0;
 };
 
 // OK iff the placement is valid and 0 < attempt_timeout <= read_deadline.

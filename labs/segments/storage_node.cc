@@ -31,19 +31,14 @@ SegmentReplica* StorageNode::replica(PgId pg, int index) {
   return it == replicas_.end() ? nullptr : it->second.get();
 }
 
-template <typename Request, typename Reply>
-SegmentReplica* StorageNode::Route(const Request& request, const Responder<Reply>& responder) {
-  SegmentReplica* target = replica(request.pg(), static_cast<int>(request.segment()));
-  if (target == nullptr) {
-    responder.Fail(absl::NotFoundError(absl::StrCat(ctx().name(), " hosts no segment ",
-                                                    request.segment(), " of PG ", request.pg())));
-  }
-  return target;
+std::unique_ptr<SegmentReplica> StorageNode::MakeReplica(const SegmentOptions& options) {
+  return NewSegmentReplica(ctx(), options);
 }
+
 
 void StorageNode::Start() {
   for (const SegmentOptions& segment : options_.segments) {
-    replicas_[{segment.pg, segment.index}] = NewSegmentReplica(ctx(), segment);
+    replicas_[{segment.pg, segment.index}] = MakeReplica(segment);
   }
   for (auto& [key, replica] : replicas_) replica->Start();
   ctx().rpc().Handle(kAppend, [this](const AppendRequest& request, Responder<AppendReply> out) {
@@ -64,6 +59,7 @@ void StorageNode::Start() {
                          r->HandleLowWaterMark(request, std::move(out));
                        }
                      });
+  RegisterMoreHandlers();
 }
 
 }  // namespace auroralab::segments

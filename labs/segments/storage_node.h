@@ -8,7 +8,8 @@
 //
 // Contract: Start() (every incarnation) builds fresh replicas from the same
 // options and starts them in (pg, index) order, so each recovers from its
-// files; then it registers the handlers.
+// files; then it registers the handlers. Later labs subclass it to wrap the
+// replicas and add methods (MakeReplica, RegisterMoreHandlers).
 #ifndef AURORALAB_LABS_SEGMENTS_STORAGE_NODE_H_
 #define AURORALAB_LABS_SEGMENTS_STORAGE_NODE_H_
 
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "labs/framework/node.h"
 #include "labs/segments/segments.h"
 
@@ -41,14 +43,31 @@ class StorageNode : public Node {
   // The hosted replica, or null.
   SegmentReplica* replica(PgId pg, int index);
 
- private:
+ protected:
+  // Builds one replica at every start (lab 2: NewSegmentReplica). A later
+  // lab's node (lab 3's fenced storage node) wraps it.
+  virtual std::unique_ptr<SegmentReplica> MakeReplica(const SegmentOptions& options);
+  // Runs at the end of Start(): a later lab registers its own methods here.
+  virtual void RegisterMoreHandlers() {}
+
   // Finds the replica of a request; answers NotFound on `responder` if none.
   template <typename Request, typename Reply>
   SegmentReplica* Route(const Request& request, const Responder<Reply>& responder);
 
+ private:
   StorageNodeOptions options_;
   std::map<std::pair<PgId, int>, std::unique_ptr<SegmentReplica>> replicas_;
 };
+
+template <typename Request, typename Reply>
+SegmentReplica* StorageNode::Route(const Request& request, const Responder<Reply>& responder) {
+  SegmentReplica* target = replica(request.pg(), static_cast<int>(request.segment()));
+  if (target == nullptr) {
+    responder.Fail(absl::NotFoundError(absl::StrCat(ctx().name(), " hosts no segment ",
+                                                    request.segment(), " of PG ", request.pg())));
+  }
+  return target;
+}
 
 // A factory for World::AddNode that validates `options` first.
 absl::StatusOr<NodeFactory> StorageNodeFactory(StorageNodeOptions options);

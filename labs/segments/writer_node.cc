@@ -83,12 +83,19 @@ WriterNode::WriterNode(NodeContext& ctx, WriterOptions options)
 // and shipper they use.
 WriterNode::~WriterNode() = default;
 
-void WriterNode::Start() {
-  shipper_ = NewLogShipper(ctx(), options_.shipper);
-  reader_ = NewPageReader(ctx(), options_.reader, *shipper_);
+void WriterNode::Start() { Open(options_.shipper.start, options_.engine); }
+
+void WriterNode::Open(const LogStart& start, const aurora::EngineOptions& engine) {
+  LogShipperOptions shipper = options_.shipper;
+  shipper.start = start;
+  shipper_ = NewLogShipper(ctx(), shipper);
+  PageReaderOptions reader = options_.reader;
+  reader.volume_epoch = engine.volume_epoch;
+  reader_ = NewPageReader(ctx(), reader, *shipper_);
   tap_sink_ = std::make_unique<TapSink>(*shipper_, options_, last_refusal_);
   tap_reader_ = std::make_unique<TapReader>(*reader_, running_reads_);
-  engine_ = std::make_unique<aurora::Engine>(ctx(), options_.engine, *tap_sink_, *tap_reader_);
+  engine_ = std::make_unique<aurora::Engine>(ctx(), engine, *tap_sink_, *tap_reader_);
+  BeforeWorkload();
   if (options_.workload.has_value()) {
     workload_ = std::make_unique<aurora::Workload>(ctx(), *engine_, *options_.workload);
     workload_->Start();
@@ -106,7 +113,7 @@ void WriterNode::ScheduleGc() {
 void WriterNode::SendLowWaterMark() {
   const auto& pgs = options_.shipper.placement.pgs;
   for (PgId pg = 0; pg < pgs.size(); ++pg) {
-    Lsn mark = engine_->read_point();
+    Lsn mark = std::min(engine_->read_point(), gc_limit_);
     if (!running_reads_.empty()) mark = std::min(mark, running_reads_.begin()->first);
     for (int s = 0; s < kSegmentsPerPg; ++s) mark = std::min(mark, shipper_->known_scl(pg, s));
     if (mark == aurora::kNoLsn) continue;

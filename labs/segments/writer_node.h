@@ -5,7 +5,8 @@
 //
 // Contract:
 //  * Start() builds shipper, reader and engine (the engine's history, if
-//    set, outlives the node); a crash destroys them all.
+//    set, outlives the node); a crash destroys them all. Lab 3's writer
+//    subclasses it and opens (Open) only once recovery has finished.
 //  * Observers (tests): `on_durable` hears every VDL the shipper reports,
 //    before the engine does; `on_append` every MTR the shipper accepted,
 //    numbered, with the VDL reported before it. They only watch.
@@ -49,8 +50,11 @@ class WriterNode : public Node {
   WriterNode(NodeContext& ctx, WriterOptions options);
   ~WriterNode() override;
 
+  // Opens a new volume: Open(options.shipper.start, options.engine).
   void Start() override;
 
+  // Whether the engine exists yet (lab 3's writer opens after recovery).
+  bool is_open() const { return engine_ != nullptr; }
   aurora::Engine& engine() { return *engine_; }
   LogShipper& shipper() { return *shipper_; }
   // Null if no workload was configured.
@@ -58,6 +62,18 @@ class WriterNode : public Node {
   // The shipper's most recent refusal of an MTR (OK if none yet), for
   // messages about commits that never complete.
   const absl::Status& last_refusal() const { return last_refusal_; }
+
+ protected:
+  // Builds the shipper (its log continuing at `start`), the reader and the
+  // engine, then starts the workload and GC. Once per incarnation.
+  void Open(const LogStart& start, const aurora::EngineOptions& engine);
+  // GC never sends a low-water mark above `limit` (lab 3: the oldest record
+  // an undo still needs). kForever-like default: no limit.
+  void set_gc_limit(Lsn limit) { gc_limit_ = limit; }
+  const WriterOptions& options() const { return options_; }
+  // Runs inside Open, after the engine exists and before the workload
+  // starts (lab 3 takes the undo locks here).
+  virtual void BeforeWorkload() {}
 
  private:
   class TapSink;
@@ -75,6 +91,7 @@ class WriterNode : public Node {
   std::unique_ptr<aurora::Engine> engine_;
   std::unique_ptr<aurora::Workload> workload_;
   absl::Status last_refusal_;
+  Lsn gc_limit_ = ~Lsn{0};
 };
 
 absl::StatusOr<NodeFactory> WriterNodeFactory(WriterOptions options);

@@ -20,12 +20,17 @@
 //     acknowledges commits and (in lab 3) recovery truncates at VDL.
 //   - LSN allocation limit: refuse (Unavailable, allocating nothing) an MTR
 //     whose last LSN would exceed VDL + lal. The engine offers it again.
+//   - TODO(lab3): continue the log where options.start says: the first
+//     LSN, each PG's backlink and the starting VDL; the allocation limit
+//     counts from max(VDL, start.next_lsn - 1). (aurora::LsnAllocator's
+//     constructor takes the first two; a new volume's start is LSN 1.)
 //
 // SegmentPageReader must guarantee:
 //   - ReadPage(page, read_point): ask ONE segment of the page's PG whose
 //     known SCL (shipper.known_scl) reaches the read point; on an error or
 //     after attempt_timeout, try another; give up with Unavailable after
 //     read_deadline. Never return a page read at another read point.
+//   - TODO(lab3): stamp options.volume_epoch on every ReadPageRequest.
 //
 // Keep the class names, these declarations and the factories in
 // log_shipper.cc; add whatever members you need.

@@ -67,4 +67,10 @@ void Segment::HandleLowWaterMark(const LowWaterMarkRequest& request,
       absl::UnimplementedError("TODO(lab2): Segment::HandleLowWaterMark not implemented"));
 }
 
+void Segment::SetRecordFilter(RecordFilter keep, std::function<void(absl::Status)> done) {
+  // TODO(lab3): see segment.h.
+  (void)keep;
+  done(absl::UnimplementedError("TODO(lab3): Segment::SetRecordFilter not implemented"));
+}
+
 }  // namespace auroralab::segments

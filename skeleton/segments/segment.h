@@ -84,6 +84,13 @@ class Segment : public SegmentReplica {
   // TODO(lab2): your SCL over durable records.
   Lsn scl() const override;
 
+  // TODO(lab3): see segments.h's SegmentReplica::SetRecordFilter. Drop the
+  // held records `keep` rejects (memory and disk), recompute the SCL from
+  // what is left, and from now on refuse such records from Append and
+  // gossip alike. Hint: rewrite your files without them, then sync, then
+  // call `done`.
+  void SetRecordFilter(RecordFilter keep, std::function<void(absl::Status)> done) override;
+
  private:
   // TODO(lab2): rebuild your state from ctx().disk() (no files on a fresh
   // segment). Hints: ReadRecords() tells you whether the log has a torn

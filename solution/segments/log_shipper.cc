@@ -32,16 +32,22 @@ std::unique_ptr<aurora::PageReader> NewPageReader(NodeContext& ctx,
 }
 
 SegmentLogShipper::SegmentLogShipper(NodeContext& ctx, const LogShipperOptions& options)
-    : ctx_(ctx), options_(options), pgs_(options.placement.pgs.size()) {
+    : ctx_(ctx),
+      options_(options),
+      allocator_(options.start.next_lsn, options.start.last_lsn_in_pg),
+      pgs_(options.placement.pgs.size()),
+      vdl_(options.start.durable_lsn) {
   ScheduleResend();
 }
 
 absl::StatusOr<std::vector<RedoRecord>> SegmentLogShipper::Append(std::vector<RedoRecord> mtr) {
   if (mtr.empty()) return absl::InvalidArgumentError("an empty MTR");
   const Lsn last = allocator_.next_lsn() + mtr.size() - 1;
-  if (last > vdl_ + options_.lal) {
+  // The truncated range below start.next_lsn counts as settled (lab 3).
+  const Lsn base = std::max<Lsn>(vdl_, options_.start.next_lsn - 1);
+  if (last > base + options_.lal) {
     return absl::UnavailableError(
-        absl::StrCat("LSN allocation limit: ", last, " > VDL ", vdl_, " + LAL ", options_.lal));
+        absl::StrCat("LSN allocation limit: ", last, " > ", base, " + LAL ", options_.lal));
   }
   for (const RedoRecord& record : mtr) {
     if (record.pg() >= pgs_.size()) {
@@ -190,6 +196,7 @@ void SegmentPageReader::Attempt(std::shared_ptr<Read> read) {
     request.set_segment(segment);
     request.set_page(read->page);
     request.set_read_point(read->read_point);
+    request.set_volume_epoch(options_.volume_epoch);
     const Duration timeout = std::min<Duration>(options_.attempt_timeout,
                                                 std::max<Duration>(read->deadline - ctx_.Now(), 1));
     ctx_.rpc().Call(options_.placement.pgs[read->pg][segment], kReadPage, request, timeout,

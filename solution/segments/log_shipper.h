@@ -20,12 +20,16 @@
 //     acknowledges commits and (in lab 3) recovery truncates at VDL.
 //   - LSN allocation limit: refuse (Unavailable, allocating nothing) an MTR
 //     whose last LSN would exceed VDL + lal. The engine offers it again.
+//   - Lab 3: continue the log where options.start says: the first LSN, each
+//     PG's backlink and the starting VDL; the allocation limit counts from
+//     max(VDL, start.next_lsn - 1).
 //
 // SegmentPageReader must guarantee:
 //   - ReadPage(page, read_point): ask ONE segment of the page's PG whose
 //     known SCL (shipper.known_scl) reaches the read point; on an error or
 //     after attempt_timeout, try another; give up with Unavailable after
 //     read_deadline. Never return a page read at another read point.
+//   - Lab 3: stamp options.volume_epoch on every ReadPageRequest.
 #ifndef AURORALAB_IMPL_SEGMENTS_LOG_SHIPPER_H_
 #define AURORALAB_IMPL_SEGMENTS_LOG_SHIPPER_H_
 
@@ -49,7 +53,8 @@ class SegmentLogShipper : public LogShipper {
   SegmentLogShipper(NodeContext& ctx, const LogShipperOptions& options);
 
   // Numbers `mtr`, ships it, returns it numbered; Unavailable (nothing
-  // allocated) if its last LSN would exceed vdl() + lal.
+  // allocated) if its last LSN would exceed max(vdl(), start.next_lsn - 1)
+  // + lal.
   absl::StatusOr<std::vector<aurora::RedoRecord>> Append(
       std::vector<aurora::RedoRecord> mtr) override;
   void SetDurableListener(DurableListener listener) override { listener_ = std::move(listener); }

@@ -68,6 +68,7 @@ absl::Status Segment::Store(const std::vector<RedoRecord>& records) {
                                                      options_.pg));
     }
     if (record.lsn() <= folded_ || records_.contains(record.lsn())) continue;  // never overwrite
+    if (keep_ && !keep_(record)) continue;  // annulled by a truncation (lab 3)
     if (absl::Status written = AppendRecord(ctx_.disk(), LogFile(), record.SerializeAsString());
         !written.ok()) {
       return absl::UnavailableError(absl::StrCat("disk write failed: ", written.message()));
@@ -226,6 +227,29 @@ void Segment::HandleLowWaterMark(const LowWaterMarkRequest& request,
     return reply_now(absl::UnavailableError(rewritten.message()));
   }
   SyncThen(reply_now);
+}
+
+void Segment::SetRecordFilter(RecordFilter keep, std::function<void(absl::Status)> done) {
+  keep_ = std::move(keep);
+  for (auto it = records_.begin(); it != records_.end();) {
+    if (keep_(it->second.record)) {
+      ++it;
+      continue;
+    }
+    page_lsns_[it->second.record.page()].erase(it->first);
+    it = records_.erase(it);  // a pending_ entry for it is skipped at its sync
+  }
+  // The backlinks and the SCL from what is left: the SCL may go down.
+  next_by_prev_.clear();
+  for (const auto& [lsn, stored] : records_) {
+    if (stored.durable) next_by_prev_[stored.record.prev_lsn_in_pg()] = lsn;
+  }
+  scl_ = folded_;
+  AdvanceScl();
+  if (absl::Status rewritten = RewriteFiles(); !rewritten.ok()) {
+    return done(absl::UnavailableError(rewritten.message()));
+  }
+  SyncThen(std::move(done));
 }
 
 }  // namespace auroralab::segments

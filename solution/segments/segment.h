@@ -25,6 +25,9 @@
 //   - GC: on a low-water mark M, fold the records at or below min(M, SCL)
 //     into stored page images and drop them from the log: disk usage falls
 //     and every read at or above M gives the same answer as before.
+//   - Lab 3, SetRecordFilter: records the filter rejects (annulled by a
+//     truncation) vanish: dropped from memory and disk, not counted for
+//     the SCL, not gossiped, not applied, and not stored if they come again.
 //   - Files: every file name starts with SegmentFilePrefix(pg, index) (the
 //     node's disk is shared by its replicas), and each stored record appears
 //     on disk as its serialized bytes (RedoRecord::SerializeAsString(),
@@ -73,6 +76,10 @@ class Segment : public SegmentReplica {
 
   Lsn scl() const override { return scl_; }
 
+  // Lab 3: drops the held records `keep` rejects, rewrites the files
+  // without them, recomputes the SCL, and refuses such records from now on.
+  void SetRecordFilter(RecordFilter keep, std::function<void(absl::Status)> done) override;
+
  private:
   struct Stored {
     aurora::RedoRecord record;
@@ -113,6 +120,8 @@ class Segment : public SegmentReplica {
   Lsn folded_ = aurora::kNoLsn;
   std::map<PageId, aurora::PageImage> base_pages_;
   bool gossip_in_flight_ = false;
+  // Lab 3: records it rejects are never stored (null: keep everything).
+  RecordFilter keep_;
 };
 
 }  // namespace auroralab::segments
