@@ -35,8 +35,8 @@ aurora::WorkloadOptions Bank(int transactions) {
 // Runs writer k's workload to its end and checks the bank and the history.
 void FinishBank(RecoveryCluster& cluster, int k) {
   ASSERT_OK(cluster.AwaitUndo(k, Seconds(10)));
-  ASSERT_TRUE(cluster.world().RunUntil(
-      [&] { return cluster.writer_node(k).workload()->done(); }, Seconds(30)));
+  ASSERT_TRUE(cluster.world().RunUntil([&] { return cluster.writer_node(k).workload()->done(); },
+                                       Seconds(30)));
   EXPECT_OK(cluster.writer_node(k).workload()->stats().first_violation);
   EXPECT_OK(cluster.CheckBankTotal(k, 100 * cluster.layout().num_keys()));
   EXPECT_OK(cluster.CheckQuiet());
@@ -52,8 +52,7 @@ TEST(RecoveryHidden, ThreeWriterCrashesInARow) {
     RecoveryCluster cluster(world, options);
     ASSERT_OK(cluster.status());
     ASSERT_OK(cluster.AwaitOpen(0));
-    ASSERT_TRUE(world.RunUntil(
-        [&] { return cluster.writer_node(0).workload()->stats().committed >= 1; }, Seconds(5)));
+    ASSERT_TRUE(cluster.AwaitCommits(0, 1, Seconds(5)));
     for (int k = 0; k < 3; ++k) {
       if (k > 0) cluster.TakeOver(k);
       world.CrashAfterEvents(cluster.writer(k), 1 + world.sim().rng().Uniform(1500));
@@ -74,8 +73,7 @@ TEST(RecoveryHidden, ACrashAnywhereInsideRecovery) {
     RecoveryCluster cluster(world, options);
     ASSERT_OK(cluster.status());
     ASSERT_OK(cluster.AwaitOpen(0));
-    ASSERT_TRUE(world.RunUntil(
-        [&] { return cluster.writer_node(0).workload()->stats().committed >= 3; }, Seconds(5)));
+    ASSERT_TRUE(cluster.AwaitCommits(0, 3, Seconds(5)));
     cluster.CrashWriter(0);
     cluster.TakeOver(1);
     world.CrashAfterEvents(cluster.writer(1), 1 + world.sim().rng().Uniform(120));
@@ -142,17 +140,11 @@ TEST(RecoveryHidden, AnOldWriterThatComesBackAfterAPartitionIsRefused) {
     cluster.TakeOver(1);
     ASSERT_OK(cluster.AwaitOpen(1));
     const Epoch old_epoch = cluster.recovered(0).epoch;
-    auto acked_by_old = [&] {
-      int n = 0;
-      for (const aurora::AckedCommit& c : cluster.history().acked) {
-        n += (c.txn >> 32) == old_epoch ? 1 : 0;
-      }
-      return n;
-    };
-    const int before = acked_by_old();
+    const int before = cluster.AckedInEpoch(old_epoch);
     world.network().Heal();
     world.RunFor(Millis(400));
-    EXPECT_EQ(acked_by_old(), before) << "the deposed writer acknowledged a commit";
+    EXPECT_EQ(cluster.AckedInEpoch(old_epoch), before)
+        << "the deposed writer acknowledged a commit";
     EXPECT_OK(cluster.PutAll(1, {{cluster.layout().KeyName(0), "new"}}));
     EXPECT_OK(cluster.CheckAll());
   });
@@ -168,8 +160,7 @@ TEST(RecoveryHidden, RecoveryAfterGarbageCollection) {
     RecoveryCluster cluster(world, options);
     ASSERT_OK(cluster.status());
     ASSERT_OK(cluster.AwaitOpen(0));
-    ASSERT_TRUE(world.RunUntil(
-        [&] { return cluster.writer_node(0).workload()->stats().committed >= 10; }, Seconds(10)));
+    ASSERT_TRUE(cluster.AwaitCommits(0, 10, Seconds(10)));
     world.CrashAfterEvents(cluster.writer(0), 1 + world.sim().rng().Uniform(500));
     ASSERT_TRUE(world.RunUntil([&] { return !world.IsUp(cluster.writer(0)); }, Seconds(30)));
     cluster.TakeOver(1);
@@ -186,8 +177,7 @@ TEST(RecoveryHidden, SlowSegmentsDuringRecovery) {
     RecoveryCluster cluster(world, options);
     ASSERT_OK(cluster.status());
     ASSERT_OK(cluster.AwaitOpen(0));
-    ASSERT_TRUE(world.RunUntil(
-        [&] { return cluster.writer_node(0).workload()->stats().committed >= 5; }, Seconds(10)));
+    ASSERT_TRUE(cluster.AwaitCommits(0, 5, Seconds(10)));
     cluster.CrashWriter(0);
     cluster.SlowSegment(1, 40);
     cluster.SlowSegment(4, 40);
@@ -211,8 +201,7 @@ TEST(RecoveryHidden, FailingSegmentSyncsDuringRecovery) {
     RecoveryCluster cluster(world, options);
     ASSERT_OK(cluster.status());
     ASSERT_OK(cluster.AwaitOpen(0));
-    ASSERT_TRUE(world.RunUntil(
-        [&] { return cluster.writer_node(0).workload()->stats().committed >= 5; }, Seconds(10)));
+    ASSERT_TRUE(cluster.AwaitCommits(0, 5, Seconds(10)));
     cluster.CrashWriter(0);
     for (int i : {0, 2, 4}) world.FailNextSyncs(cluster.segment(i), 3);
     cluster.TakeOver(1);
