@@ -45,6 +45,18 @@ RecoveryClusterOptions Scripted() {
   return options;
 }
 
+// A first writer that keeps committing small puts (two clients, 1 ms think
+// time, more transactions than any test runs): an old writer still busy when
+// the next one takes over.
+RecoveryClusterOptions BusyOldWriter() {
+  RecoveryClusterOptions options;
+  options.workload = aurora::WorkloadOptions{.kind = aurora::WorkloadKind::kKvPuts,
+                                             .clients = 2,
+                                             .transactions = 100000,
+                                             .think_time = Millis(1)};
+  return options;
+}
+
 // Puts the old writer's set in force everywhere ([1, 100] annulled, so its
 // records start at 101 as in the lecture) and appends `records` to the
 // listed segments. Records go into the history as shipped.
@@ -437,12 +449,7 @@ TEST(RecoveryPartB, RecoveryWaitsForAReadQuorumOfStates) {
 // acknowledged.
 TEST(RecoveryPartB, TheOldWriterIsFencedBeforeTheStatesAreRead) {
   RunSeeds([](World& world) {
-    RecoveryClusterOptions options;
-    options.workload = aurora::WorkloadOptions{.kind = aurora::WorkloadKind::kKvPuts,
-                                               .clients = 2,
-                                               .transactions = 100000,
-                                               .think_time = Millis(1)};
-    RecoveryCluster cluster(world, options);
+    RecoveryCluster cluster(world, BusyOldWriter());
     ASSERT_OK(cluster.status());
     ASSERT_OK(cluster.AwaitOpen(0));
     world.RunFor(Millis(100));
@@ -608,12 +615,7 @@ TEST(RecoveryPartB, TwoRecoveriesRaceAndTheEpochPicksOneWinner) {
 // writes may be seen.
 TEST(RecoveryPartB, TheOldWriterKeepsSendingAndAllOfItIsRefused) {
   RunSeeds([](World& world) {
-    RecoveryClusterOptions options;
-    options.workload = aurora::WorkloadOptions{.kind = aurora::WorkloadKind::kKvPuts,
-                                               .clients = 2,
-                                               .transactions = 100000,
-                                               .think_time = Millis(1)};
-    RecoveryCluster cluster(world, options);
+    RecoveryCluster cluster(world, BusyOldWriter());
     ASSERT_OK(cluster.status());
     ASSERT_OK(cluster.AwaitOpen(0));
     world.RunFor(Millis(100));
