@@ -443,16 +443,66 @@ TEST(RecoveryPartB, RecoveryWaitsForAReadQuorumOfStates) {
   });
 }
 
-// Mistake: no epoch bump (or reading states before it). While the new
-// writer reads the states and then stalls, the old writer keeps committing
-// on the same segments; the truncation then annuls commits it had already
-// acknowledged.
+// Mistake: recovery takes each state at face value, ignoring the set in
+// force. An earlier recovery annulled [103, 102 + LAL] while segment 5 was
+// away, so segment 5 still holds the old writer's 103 and 104 (a whole
+// transaction, with its COMMIT) and reports SCL 104. Segments 0-2 are slow,
+// so segment 5 is always among the first three states. Its SCL counts only
+// up to 102, and 103-104 are not part of the log: VCL = VDL = 102.
+TEST(RecoveryPartB, ASegmentThatMissedTheLatestSetCountsOnlyBelowItsRanges) {
+  RunSeeds([](World& world) {
+    RecoveryCluster cluster(world, Scripted());
+    ASSERT_OK(cluster.status());
+    const aurora::VolumeLayout& layout = cluster.layout();
+    const std::string k1 = layout.KeyName(1);
+    const std::string k9 = layout.KeyName(9);
+    std::vector<RedoRecord> records = {
+        OldRecord(layout, PUT, 1, kOld, k1, "a"), OldRecord(layout, COMMIT, 1, kOld),
+        OldRecord(layout, PUT, 2, kOld, k9, "b"), OldRecord(layout, COMMIT, 2, kOld)};
+    Chain(records, 101, 0, {101, 102, 103, 104});
+    OldWriterLeft(cluster, records, {{103, {5}}, {104, {5}}});
+    cluster.RecordAcked(1, 102);
+    const Epoch earlier = NextEpoch(kOld, 98);
+    const Lsn lal = cluster.options().lal;
+    ASSERT_OK(cluster.Establish(
+        SetOf(earlier, {Range(1, 100, kOld), Range(103, 102 + lal, earlier)}), {0, 1, 2, 3, 4}));
+    absl::StatusOr<SegmentStateReply> stale = cluster.State(5);
+    ASSERT_OK(stale);
+    ASSERT_EQ(stale->scl(), 104u) << "segment 5 missed the earlier recovery's set";
+    for (int i : {0, 1, 2}) cluster.SlowSegment(i, 20);
+    cluster.TakeOver(0);
+    ASSERT_OK(cluster.AwaitUndo(0));
+    const RecoveredVolume& volume = cluster.recovered(0);
+    EXPECT_EQ(volume.vcl, 102u) << "segment 5's SCL 104 lies in the range [103, " << 102 + lal
+                                << "] in force: it counts as 102";
+    EXPECT_EQ(volume.vdl, 102u) << "103 and 104 were annulled by the earlier recovery";
+    absl::StatusOr<std::optional<std::string>> annulled = cluster.Get(0, k9);
+    ASSERT_OK(annulled) << "the new writer must be able to read at its VDL";
+    EXPECT_EQ(*annulled, std::nullopt) << "an annulled transaction came back";
+    ASSERT_OK(cluster.PutAll(0, {{k1, "new"}})) << "the new writer must be able to commit";
+    EXPECT_EQ(*cluster.Get(0, k1), "new");
+    EXPECT_OK(cluster.CheckQuiet());
+  });
+}
+
+// Mistake: no epoch bump, or reading the states before a write quorum has
+// the new epoch. The new writer first reaches segment 0 only (its links to
+// the others come up 30 ms later). Once it has read its states it stalls,
+// while the old writer keeps committing on every segment that has not
+// adopted the new epoch; the truncation then annuls commits the old writer
+// had already acknowledged. With 4 segments fenced first, the old writer
+// cannot commit after the states are read.
 TEST(RecoveryPartB, TheOldWriterIsFencedBeforeTheStatesAreRead) {
   RunSeeds([](World& world) {
     RecoveryCluster cluster(world, BusyOldWriter());
     ASSERT_OK(cluster.status());
     ASSERT_OK(cluster.AwaitOpen(0));
     world.RunFor(Millis(100));
+    std::vector<std::pair<NodeId, NodeId>> late_links;
+    for (int i : {1, 2, 3, 4, 5}) late_links.emplace_back(cluster.writer(1), cluster.segment(i));
+    world.network().BlockLinks(late_links, "w1 reaches segment 0 first");
+    world.At(world.Now() + Millis(30), "w1's other links come up",
+             [&] { world.network().UnblockLinks(late_links, "w1's other links come up"); });
     // The new writer reads its states, then is cut off for a while: the old
     // one is still running and reaches every segment.
     int states = 0;
