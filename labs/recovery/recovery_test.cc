@@ -71,6 +71,17 @@ void OldWriterLeft(RecoveryCluster& cluster, const std::vector<RedoRecord>& reco
   }
 }
 
+// The lecture's log, as the old writer (epoch kOld) wrote it: transaction
+// 1 sets k1 = "a" (101) and commits (102); transaction 2 sets k9 = "b"
+// (103) and commits (104). Each record is its own MTR.
+std::vector<RedoRecord> LectureLog(const aurora::VolumeLayout& layout) {
+  std::vector<RedoRecord> records = {
+      OldRecord(layout, PUT, 1, kOld, layout.KeyName(1), "a"), OldRecord(layout, COMMIT, 1, kOld),
+      OldRecord(layout, PUT, 2, kOld, layout.KeyName(9), "b"), OldRecord(layout, COMMIT, 2, kOld)};
+  Chain(records, 101, 0, {101, 102, 103, 104});
+  return records;
+}
+
 const TruncationRange& OwnRange(const RecoveredVolume& volume) {
   return volume.truncations.ranges(volume.truncations.ranges_size() - 1);
 }
@@ -270,10 +281,7 @@ TEST(RecoveryPartB, TheLectureCaseKeeps101And102AndDiscards104) {
     const aurora::VolumeLayout& layout = cluster.layout();
     const std::string k1 = layout.KeyName(1);
     const std::string k9 = layout.KeyName(9);
-    std::vector<RedoRecord> records = {
-        OldRecord(layout, PUT, 1, kOld, k1, "a"), OldRecord(layout, COMMIT, 1, kOld),
-        OldRecord(layout, PUT, 2, kOld, k9, "b"), OldRecord(layout, COMMIT, 2, kOld)};
-    Chain(records, 101, 0, {101, 102, 103, 104});
+    const std::vector<RedoRecord> records = LectureLog(layout);
     OldWriterLeft(cluster, records, {{103, {}}, {104, {0, 1, 2, 3}}});
     cluster.RecordAcked(1, 102);
     cluster.TakeOver(0);
@@ -456,10 +464,7 @@ TEST(RecoveryPartB, ASegmentThatMissedTheLatestSetCountsOnlyBelowItsRanges) {
     const aurora::VolumeLayout& layout = cluster.layout();
     const std::string k1 = layout.KeyName(1);
     const std::string k9 = layout.KeyName(9);
-    std::vector<RedoRecord> records = {
-        OldRecord(layout, PUT, 1, kOld, k1, "a"), OldRecord(layout, COMMIT, 1, kOld),
-        OldRecord(layout, PUT, 2, kOld, k9, "b"), OldRecord(layout, COMMIT, 2, kOld)};
-    Chain(records, 101, 0, {101, 102, 103, 104});
+    const std::vector<RedoRecord> records = LectureLog(layout);
     OldWriterLeft(cluster, records, {{103, {5}}, {104, {5}}});
     cluster.RecordAcked(1, 102);
     const Epoch earlier = NextEpoch(kOld, 98);
