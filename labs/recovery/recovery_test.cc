@@ -266,6 +266,44 @@ TEST(RecoveryPartA, ANewerSetReplacesTheOlderOneWhole) {
   });
 }
 
+// Mistake: Append stores a record of a newer epoch than the set in force.
+// Segment 0 has adopted the new writer's epoch but not yet its set, and
+// still holds the old writer's 101 and 102. The new writer's first record
+// links back to its VDL (0 here) just as 101 does: without the set the
+// segment cannot tell which of the two continues the log. It refuses the
+// record with Unavailable, and takes it once the set has arrived.
+TEST(RecoveryPartA, ARecordOfANewerEpochWaitsForItsWritersSet) {
+  RunSeeds([](World& world) {
+    RecoveryCluster cluster(world, Scripted());
+    ASSERT_OK(cluster.status());
+    const aurora::VolumeLayout& layout = cluster.layout();
+    const Lsn lal = cluster.options().lal;
+    std::vector<RedoRecord> old_log = {OldRecord(layout, PUT, 1, kOld, layout.KeyName(1), "old"),
+                                       OldRecord(layout, COMMIT, 1, kOld)};
+    Chain(old_log, 101, 0, {101, 102});
+    OldWriterLeft(cluster, old_log, {});
+    const Epoch newer = NextEpoch(kOld, 7);
+    absl::StatusOr<BumpEpochReply> bumped = cluster.BumpEpoch(0, newer);
+    ASSERT_OK(bumped);
+    ASSERT_TRUE(bumped->accepted());
+    std::vector<RedoRecord> first = {OldRecord(layout, PUT, 2, newer, layout.KeyName(1), "new")};
+    Chain(first, 101 + lal, 0, {101 + lal});
+    absl::StatusOr<segments::AppendReply> early = cluster.Append(0, first);
+    EXPECT_EQ(early.status().code(), absl::StatusCode::kUnavailable)
+        << "a record of epoch " << newer << " before that epoch's truncation set arrived must "
+        << "fail with Unavailable (the segment still holds 101, which has the same backlink); got "
+        << early.status();
+    world.RunFor(Millis(50));
+    EXPECT_EQ(cluster.DurableCopies(0, first[0]), 0) << "a refused record is not stored";
+    ASSERT_OK(cluster.Establish(
+        SetOf(newer, {Range(1, 100, kOld), Range(101, 100 + lal, newer)}), {0}));
+    EXPECT_OK(cluster.Append(0, first)) << "once its writer's set is in force, the record is taken";
+    world.RunFor(Millis(50));
+    EXPECT_EQ(cluster.fenced(0).scl(), 101 + lal)
+        << "101 and 102 are annulled; the log goes on with the new writer's first record";
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Part B: the new writer's recovery, against scripted old writers.
 
