@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# grader/mutants/kill_matrix.sh [--lab=NAME] [--check] [--disk_cache=DIR]
+# grader/mutants/kill_matrix.sh [--lab=NAME] [--check] [--jobs=N] [--disk_cache=DIR]
 #   (run as ./lab mutants, which passes its Bazel disk cache)
 #
 # The grader's self-check with deliberately broken labs. Every mutant,
@@ -14,6 +14,11 @@
 #   3. grades that folder once, as a submission (what ./lab grade
 #      --submission does),
 #   4. records which tests, public and hidden, failed.
+# --jobs=N grades N mutants at once, each worker in its own staging folder
+# (default: one per core; a grading run is mostly one test process at a
+# time, so two workers keep two cores busy). The matrix does not depend on
+# N: every test's verdict comes from virtual time, and each worker's Bazel
+# server is stopped when it is done.
 # Then it writes the kill matrix, docs/instructors/kill-matrix-<lab>.md.
 #
 # It fails (exit 1) when a mutant survives (keeps full marks), when a patch
@@ -41,16 +46,19 @@ E2E_NAME=mutants
 source grader/e2e_lib.sh  # say, score_of, lab_files
 die() { printf 'mutants: error: %s\n' "$*" >&2; exit 2; }
 
-labs=() check=0 disk_cache=""
+labs=() check=0 disk_cache="" jobs=""
 for arg in "$@"; do
   case "$arg" in
     --lab=*) IFS=',' read -r -a more <<<"${arg#--lab=}"; labs+=("${more[@]}") ;;
     --check) check=1 ;;
     --disk_cache=*) disk_cache="${arg#--disk_cache=}" ;;
+    --jobs=*) jobs="${arg#--jobs=}" ;;
     -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument $arg (usage: ./lab mutants [--lab=NAME] [--check])" ;;
+    *) die "unknown argument $arg (usage: ./lab mutants [--lab=NAME] [--check] [--jobs=N])" ;;
   esac
 done
+[[ -n "$jobs" ]] || jobs="$(nproc 2>/dev/null || echo 1)"
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "--jobs must be a positive number, not '$jobs'"
 [[ -d solution ]] || die "the mutants are variants of solution/, which is not in this checkout"
 command -v patch >/dev/null || die "patch is not installed (apt-get install patch)"
 if ((${#labs[@]} == 0)); then
@@ -103,8 +111,38 @@ grader_binary="$ROOT/bazel-bin/grader/grade"
 [[ -x "$grader_binary" ]] || die "the grader was built, but $grader_binary is missing"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/auroralab-mutants.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
+# One staging folder per worker (with --jobs=1, the grader's usual one and
+# its warm Bazel server); their servers stop when the script ends.
+staging_dirs=()
+cleanup() {
+  ((${#staging_dirs[@]} == 0)) || shutdown_bazel "${staging_dirs[@]}"
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
 failures=0
+
+# Grades the submission folders $tmp/<lab>/<name>/submission of the listed
+# mutants, `jobs` at a time: worker K takes every jobs-th mutant from K.
+# Each leaves grade/ (results.json) and grade.log beside its submission, and
+# grade.failed if the grader itself failed.
+grade_all() {
+  local lab="$1" names=("${@:2}") slot
+  grade_share() {
+    local slot="$1" i name staging_flags=()
+    if ((jobs > 1)); then
+      staging_flags=(--staging="$tmp/staging-$slot")
+    fi
+    for ((i = slot; i < ${#names[@]}; i += jobs)); do
+      name="${names[$i]}"
+      "$grader_binary" --root="$ROOT" "${cache_flags[@]}" "${staging_flags[@]}" \
+        --submission="$tmp/$lab/$name/submission" --lab="$lab" --out="$tmp/$lab/$name/grade" \
+        >"$tmp/$lab/$name/grade.log" 2>&1 || touch "$tmp/$lab/$name/grade.failed"
+    done
+  }
+  ((jobs > 1)) && for ((slot = 0; slot < jobs; slot++)); do staging_dirs+=("$tmp/staging-$slot"); done
+  for ((slot = 0; slot < jobs; slot++)); do grade_share "$slot" & done
+  wait
+}
 
 run_lab() {
   local lab="$1" files=() f name patchfile dir out score max
@@ -124,24 +162,34 @@ run_lab() {
     kind[$t]=$k
   done < <(rubric_tests "$lab")
 
+  # Each mutant's submission folder, then every grading run, then the rows.
+  local applied=()
+  for patchfile in "${patches[@]}"; do
+    name="$(basename "$patchfile" .patch)"
+    dir="$tmp/$lab/$name/submission"
+    mkdir -p "$dir"
+    for f in "${files[@]}"; do cp "solution/${f#skeleton/}" "$dir/"; done
+    if patch -p1 -s --no-backup-if-mismatch -d "$dir" <"$patchfile" >"$tmp/$lab/$name/patch.log" 2>&1; then
+      applied+=("$name")
+    fi
+  done
+  say "grading ${#applied[@]} mutant(s) of $lab, $jobs at a time"
+  ((${#applied[@]} == 0)) || grade_all "$lab" "${applied[@]}"
+
   local rows="" killed_by_public=0 total=0
   declare -A kills
   for patchfile in "${patches[@]}"; do
     name="$(basename "$patchfile" .patch)"
     total=$((total + 1))
-    dir="$tmp/$lab/$name/submission"
     out="$tmp/$lab/$name/grade"
-    mkdir -p "$dir"
-    for f in "${files[@]}"; do cp "solution/${f#skeleton/}" "$dir/"; done
-    if ! patch -p1 -s --no-backup-if-mismatch -d "$dir" <"$patchfile" >"$tmp/patch.log" 2>&1; then
-      cat "$tmp/patch.log" >&2
+    if [[ ! -e "$out.log" ]]; then
+      cat "$tmp/$lab/$name/patch.log" >&2
       say "BROKEN $lab/$name: the patch does not apply to the reference (out of date?)"
       failures=$((failures + 1))
       rows+="| \`$name\` | $(sed -n '1s/^Mistake: *//p' "$patchfile") | **patch does not apply** | | |"$'\n'
       continue
     fi
-    if ! "$grader_binary" --root="$ROOT" "${cache_flags[@]}" --submission="$dir" \
-      --lab="$lab" --out="$out" >"$out.log" 2>&1; then
+    if [[ -e "$tmp/$lab/$name/grade.failed" ]]; then
       tail -30 "$out.log" >&2
       die "./lab grade failed on mutant $lab/$name (the grader itself, not the mutant)"
     fi
